@@ -1,0 +1,166 @@
+"""The one loader for the assistant's data: sourced answers, the support directory and the safety wording.
+
+Everything the assistant states as fact is read from YAML under data/ exactly once per process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import yaml
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+ROLES = ("survivor", "supporter", "therapist", "professional")
+PROFESSIONAL_ROLES = ("therapist", "professional")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a fact comes from."""
+
+    title: str
+    url: str
+    date: Optional[dt.date] = None
+
+    def citation(self) -> str:
+        """One line naming the source, its date (when known) and its address."""
+        when = f" ({self.date.strftime('%-d %B %Y')})" if self.date else ""
+        return f"{self.title}{when}: {self.url}"
+
+
+@dataclass(frozen=True)
+class KnowledgeEntry:
+    """One sourced answer to one kind of question, with wording for each audience."""
+
+    id: str
+    intent: str
+    question: str
+    audiences: Tuple[str, ...]
+    certainty: str
+    answers: Dict[str, str]
+    sources: Tuple[Source, ...]
+    related: Tuple[str, ...]
+    last_reviewed: dt.date
+    offer_request_check: bool = False
+
+    def answer_for(self, role: Optional[str]) -> str:
+        """The wording for this role: its own variant, else the professional one for professionals, else default."""
+        if role in self.answers:
+            return self.answers[role]
+        if role in PROFESSIONAL_ROLES and "professional" in self.answers:
+            return self.answers["professional"]
+        return self.answers["default"]
+
+
+@dataclass(frozen=True)
+class Service:
+    """An emergency route or support organisation from the directory."""
+
+    id: str
+    name: str
+    kind: str
+    what: str
+    nations: Tuple[str, ...]
+    needs: Tuple[str, ...]
+    source: Source
+    checked: dt.date
+    contacts: Dict[str, Any] = field(default_factory=dict)
+    who_for: Dict[str, Any] = field(default_factory=dict)
+    welsh_language: bool = False
+    always_open: bool = False
+    hours: Optional[str] = None
+    note: Optional[str] = None
+
+    @property
+    def phone(self) -> Optional[str]:
+        return self.contacts.get("phone") or None
+
+    @property
+    def website(self) -> Optional[str]:
+        return self.contacts.get("website") or None
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """All knowledge entries, indexed by id and by the intent they answer."""
+
+    entries: Tuple[KnowledgeEntry, ...]
+
+    def by_intent(self, intent: Optional[str]) -> Optional[KnowledgeEntry]:
+        return next((e for e in self.entries if e.intent == intent), None)
+
+    def by_id(self, entry_id: str) -> Optional[KnowledgeEntry]:
+        return next((e for e in self.entries if e.id == entry_id), None)
+
+
+def _date(value: Any) -> Optional[dt.date]:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _source(raw: Dict[str, Any]) -> Source:
+    return Source(title=raw["title"], url=raw["url"], date=_date(raw.get("date")))
+
+
+def _entry(raw: Dict[str, Any]) -> KnowledgeEntry:
+    return KnowledgeEntry(
+        id=raw["id"],
+        intent=raw["intent"],
+        question=raw["question"],
+        audiences=tuple(raw.get("audiences", ROLES)),
+        certainty=raw.get("certainty", "verified"),
+        answers={k: v.strip() for k, v in raw["answer"].items()},
+        sources=tuple(_source(s) for s in raw["sources"]),
+        related=tuple(raw.get("related", ())),
+        last_reviewed=_date(raw["last_reviewed"]),
+        offer_request_check=bool(raw.get("offer_request_check", False)),
+    )
+
+
+def _service(raw: Dict[str, Any]) -> Service:
+    return Service(
+        id=raw["id"],
+        name=raw["name"],
+        kind=raw["kind"],
+        what=raw["what"].strip(),
+        nations=tuple(raw.get("nations", ())),
+        needs=tuple(raw.get("needs", ())),
+        source=_source(raw["source"]),
+        checked=_date(raw["checked"]),
+        contacts={k: v for k, v in (raw.get("contacts") or {}).items() if v},
+        who_for=dict(raw.get("who_for") or {}),
+        welsh_language=bool(raw.get("welsh_language", False)),
+        always_open=bool(raw.get("always_open", False)),
+        hours=raw.get("hours"),
+        note=raw.get("note"),
+    )
+
+
+def _read(path: Path) -> Dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def knowledge(directory: Path = DATA_DIR / "knowledge") -> Knowledge:
+    """Every entry from data/knowledge/*.yml."""
+    entries: List[KnowledgeEntry] = []
+    for path in sorted(directory.glob("*.yml")):
+        entries.extend(_entry(raw) for raw in _read(path).get("entries", []))
+    return Knowledge(tuple(entries))
+
+
+@lru_cache(maxsize=1)
+def directory(path: Path = DATA_DIR / "support" / "services.yml") -> Dict[str, Service]:
+    """The support directory, by service id, in file order."""
+    return {raw["id"]: _service(raw) for raw in _read(path)["services"]}
+
+
+@cache
+def wording(name: str) -> Dict[str, Any]:
+    """A file of the actions' own phrasing under data/ (e.g. "wording/crisis"), read once."""
+    return _read(DATA_DIR / f"{name}.yml")

@@ -1,0 +1,179 @@
+"""Finds the 2-4 support services that best fit what the person said (needs, age, England or Wales)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge import Service, directory, wording
+
+UK_NATIONS = ("england", "wales", "scotland", "northern_ireland")
+COVERED_NATIONS = ("england", "wales")
+YOUNG_AGE_GROUPS = ("under_16", "16_17", "under_18")
+FINDER_KINDS = ("helpline", "local_service", "legal")
+CHILD_SERVICE = "childline"
+# Kept in the support_needs slot while our England-or-Wales question is open.
+ASKED = "asked"
+AGE_PREFIX = "age:"
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What we know about who needs support: categories only, never the words typed."""
+
+    needs: FrozenSet[str] = frozenset()
+    age_group: Optional[str] = None
+    nation: Optional[str] = None
+    role: Optional[str] = None
+
+    @property
+    def young(self) -> bool:
+        return self.age_group in YOUNG_AGE_GROUPS or "child" in self.needs
+
+
+def entity_values(tracker: Tracker, entity: str) -> List[str]:
+    """Values of one entity type in the latest user message."""
+    return [e["value"] for e in tracker.latest_message.get("entities") or [] if e.get("entity") == entity]
+
+
+def contact_line(service: Service, describe: bool = False) -> str:
+    """One bullet naming a service and how to reach it; with `describe`, what it does too."""
+    contacts = service.contacts
+    ways = []
+    if "phone" in contacts:
+        ways.append(f"call {contacts['phone']}")
+    if "text" in contacts:
+        text = str(contacts["text"])
+        ways.append(f"text {text}" if text[0].isdigit() else text[0].lower() + text[1:])
+    if contacts.get("chat"):
+        ways.append("online chat")
+    if "email" in contacts:
+        ways.append(f"email {contacts['email']}")
+    line = f"• {service.name}"
+    if ways:
+        line += ": " + ", ".join(ways)
+    if service.hours:
+        line += f" ({service.hours})"
+    line += "."
+    if service.website:
+        line += f" {service.website}"
+    details = [service.what] if describe else []
+    if service.note:
+        details.append(service.note)
+    return "\n  ".join([line, *details])
+
+
+def _allowed(service: Service, situation: Situation) -> bool:
+    who = service.who_for
+    if service.kind not in FINDER_KINDS:
+        return False
+    nation = situation.nation if situation.nation in UK_NATIONS else None
+    if nation and nation not in service.nations:
+        return False
+    if not nation and not set(service.nations) & {"england"}:
+        return False  # nation unknown: services that only cover Wales wait for the question
+    if who.get("gender") == "women" and "men" in situation.needs:
+        return False
+    if who.get("gender") == "men" and "men" not in situation.needs:
+        return False
+    for need in ("lgbt", "deaf_bsl"):
+        if who.get(need) and need not in situation.needs:
+            return False
+    if who.get("max_age") and not situation.young:
+        return False
+    if who.get("min_age") and situation.age_group == "under_16":
+        return False
+    return True
+
+
+def _score(service: Service, situation: Situation) -> int:
+    score = 5 * len(situation.needs & set(service.needs))
+    if "sexual_violence" in service.needs:
+        score += 3
+    if service.phone:
+        score += 2
+    if service.always_open:
+        score += 1
+    if "24_7" in situation.needs and not service.always_open:
+        score -= 4
+    if situation.nation == "wales" and service.nations == ("wales",):
+        score += 4
+    if situation.young and service.id == CHILD_SERVICE:
+        score += 20
+    return score
+
+
+def choose_services(situation: Situation, services: Iterable[Service]) -> List[Service]:
+    """The best 2-4 services for this situation, best first (more when several needs were named)."""
+    candidates = [s for s in services if _allowed(s, situation)]
+    ranked = sorted(candidates, key=lambda s: -_score(s, situation))  # stable: directory order breaks ties
+    count = 4 if len(situation.needs) >= 2 or situation.nation == "wales" else 3
+    return ranked[:count]
+
+
+def nation_would_change_answer(situation: Situation, services: Iterable[Service]) -> bool:
+    """True when knowing England or Wales would give a different list."""
+    services = list(services)
+    lists = {
+        tuple(s.id for s in choose_services(Situation(situation.needs, situation.age_group, nation), services))
+        for nation in COVERED_NATIONS
+    }
+    return len(lists) > 1
+
+
+def support_message(situation: Situation, chosen: List[Service]) -> str:
+    """The reply text: an opening that fits the situation, the services, and when they were checked."""
+    text = wording("wording/support_finder")
+    if situation.nation in ("scotland", "northern_ireland"):
+        opening = text["outside_england_and_wales"]
+    elif situation.young:
+        opening = text["opening_young"]
+    else:
+        opening = text["opening"]
+    checked = min(s.checked for s in chosen).strftime("%-d %B %Y")
+    lines = "\n".join(contact_line(s, describe=True) for s in chosen)
+    return f"{opening}\n{lines}\n\n{text['footer'].format(checked=checked)}"
+
+
+def current_situation(tracker: Tracker) -> Tuple[Situation, bool]:
+    """The situation from the latest message plus needs kept from the question just asked.
+
+    Returns the situation and whether the latest message answered our England-or-Wales question.
+    """
+    kept = tracker.get_slot("support_needs") or []
+    needs = set(entity_values(tracker, "support_need"))
+    needs |= {n for n in kept if n != ASKED and not n.startswith(AGE_PREFIX)}
+    ages = entity_values(tracker, "age_group") or [n[len(AGE_PREFIX) :] for n in kept if n.startswith(AGE_PREFIX)]
+    nations = entity_values(tracker, "nation")
+    nation = nations[0] if nations else None
+    return Situation(frozenset(needs), ages[0] if ages else None, nation, tracker.get_slot("role")), bool(kept)
+
+
+class ActionFindSupport(Action):
+    """Suggests services, and asks at most one question (England or Wales?) when the answer would change."""
+
+    def name(self) -> str:
+        return "action_find_support"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        situation, answered_question = current_situation(tracker)
+        services = list(directory().values())
+        chosen = choose_services(situation, services)
+        dispatcher.utter_message(text=support_message(situation, chosen))
+        if situation.nation is None and not answered_question and nation_would_change_answer(situation, services):
+            kept = [ASKED, *sorted(situation.needs)]
+            if situation.age_group:
+                kept.append(AGE_PREFIX + situation.age_group)
+            dispatcher.utter_message(
+                text=wording("wording/support_finder")["ask_nation"],
+                buttons=[
+                    {"title": "England", "payload": '/inform{"nation":"england"}'},
+                    {"title": "Wales", "payload": '/inform{"nation":"wales"}'},
+                ],
+            )
+            return [SlotSet("support_needs", kept)]
+        return [SlotSet("support_needs", None)]
