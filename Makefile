@@ -1,0 +1,32 @@
+# Rights Companion: the commands a newcomer needs. Everything installs what it needs first.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+.PHONY: help setup train run shell test lint eval clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup:  ## make .venv (Python 3.10) and install the pinned runtime
+	@scripts/setup.sh
+
+train: setup  ## train the model if config, domain or data changed
+	@scripts/train.sh >/dev/null
+
+run:  ## install, train if needed and start every process (Ctrl-C stops them)
+	@scripts/run.sh
+
+shell: setup  ## chat in the terminal (starts its own action server)
+	@scripts/shell.sh
+
+test:  ## install test tools and run every test (unit, conversation, NLU, end-to-end, browser)
+	@scripts/test.sh
+
+lint:  ## ruff checks and formatting
+	@scripts/setup.sh --dev && .venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+eval:  ## score the running assistant (make run first) on the shared public cases
+	@.venv/bin/python ../shared/eval/run_eval.py ../shared/eval/public_cases.yml --show-failures
+
+clean:  ## remove trained models and caches (keeps .venv)
+	rm -rf models/rights-companion-*.tar.gz .rasa .pytest_cache tests/artifacts
