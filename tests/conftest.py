@@ -1,0 +1,155 @@
+"""Shared test fixtures: the trained model and real Rasa and action servers started over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+RESULTS = ROOT / "results"
+
+
+def free_port() -> int:
+    """A TCP port nobody is listening on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float, process: subprocess.Popen) -> None:
+    """Polls `url` until it answers, failing early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+# One random channel secret per test session (the website channel refuses to start without one).
+TEST_CHANNEL_SECRET = os.environ.get("RC_CHANNEL_SECRET") or secrets.token_urlsafe(32)
+
+
+def rasa_env() -> Dict[str, str]:
+    return {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHONUNBUFFERED": "1",
+        "RC_CHANNEL_SECRET": TEST_CHANNEL_SECRET,
+    }
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """The trained model (scripts/train.sh trains only when the data changed)."""
+    out = subprocess.run(
+        ["scripts/train.sh"], cwd=ROOT, check=True, capture_output=True, text=True, env=rasa_env()
+    ).stdout
+    return ROOT / out.strip().splitlines()[-1]
+
+
+class Servers:
+    """A running action server and Rasa server, with their log files."""
+
+    def __init__(self, rasa_url: str, action_url: str, logs: Dict[str, Path]) -> None:
+        self.rasa_url = rasa_url
+        self.action_url = action_url
+        self.logs = logs
+
+    def rest(self, sender: str, message: str) -> List[Dict]:
+        """Sends one message through the REST channel and returns the bot's replies."""
+        body = json.dumps({"sender": sender, "message": message}).encode()
+        request = urllib.request.Request(
+            f"{self.rasa_url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read().decode() or "[]")
+
+
+def start_servers(model: Path, name: str, endpoints_extra: str = "") -> Iterator[Servers]:
+    """Starts both servers on free loopback ports; yields them, then stops them."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = ARTIFACTS / f"endpoints-{name}.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n{endpoints_extra}', encoding="utf-8"
+    )
+    logs = {"actions": ARTIFACTS / f"{name}-actions.log", "rasa": ARTIFACTS / f"{name}-rasa.log"}
+    env = rasa_env()
+    actions = subprocess.Popen(
+        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        cwd=ROOT,
+        env={**env, "SANIC_HOST": "127.0.0.1"},
+        stdout=logs["actions"].open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    rasa = subprocess.Popen(
+        [
+            str(VENV_BIN / "rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(rasa_port),
+            "--credentials",
+            "credentials.yml",
+            "--endpoints",
+            str(endpoints),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=logs["rasa"].open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{action_port}/health", 90, actions)
+        wait_for(f"http://127.0.0.1:{rasa_port}/", 180, rasa)
+        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", logs)
+    finally:
+        for process in (rasa, actions):
+            process.terminate()
+        for process in (rasa, actions):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="session")
+def servers(model_path: Path) -> Iterator[Servers]:
+    """Both servers, started once for the whole test session."""
+    yield from start_servers(model_path, "e2e")
+
+
+@pytest.fixture()
+def chat(servers: Servers) -> Callable[[str], str]:
+    """A new conversation: call it with a message, get the replies' text and button titles as one string."""
+    sender = "test-" + uuid.uuid4().hex
+
+    def send(message: str) -> str:
+        replies = servers.rest(sender, message)
+        parts = []
+        for reply in replies:
+            parts.append(reply.get("text") or "")
+            parts.extend(button["title"] for button in reply.get("buttons") or [])
+        return "\n".join(parts)
+
+    return send
