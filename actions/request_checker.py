@@ -50,7 +50,11 @@ def answer_from(tracker: Tracker, slot: str) -> Optional[str]:
         scopes = entity_values(tracker, "request_scope")
         if scopes:
             return SCOPE_ANSWERS.get(scopes[0])
-    return ANSWER_INTENTS.get(intent or "")
+    if intent in ANSWER_INTENTS:
+        return ANSWER_INTENTS[intent]
+    # A longer reply that still starts with or contains a plain answer ("yes it is about her counselling").
+    said = entity_values(tracker, "checklist_answer")
+    return said[0] if said else None
 
 
 class ValidateRequestCheckForm(FormValidationAction):
