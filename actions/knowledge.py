@@ -25,10 +25,13 @@ class Source:
     title: str
     url: str
     date: Optional[dt.date] = None
+    month_only: bool = False  # the source gives a month ("2026-01" in the data), not a day
 
     def citation(self) -> str:
         """One line naming the source, its date (when known) and its address."""
-        when = f" ({self.date.strftime('%-d %B %Y')})" if self.date else ""
+        when = ""
+        if self.date:
+            when = f" ({self.date.strftime('%B %Y' if self.month_only else '%-d %B %Y')})"
         return f"{self.title}{when}: {self.url}"
 
 
@@ -103,8 +106,12 @@ def _date(value: Any) -> Optional[dt.date]:
     return dt.date.fromisoformat(str(value))
 
 
-def _source(raw: Dict[str, Any]) -> Source:
-    return Source(title=raw["title"], url=raw["url"], date=_date(raw.get("date")))
+def source(raw: Dict[str, Any]) -> Source:
+    """A Source from its YAML form; `date` may be a day (2026-01-12) or a month ("2026-01")."""
+    value = raw.get("date")
+    if isinstance(value, str) and len(value) == 7:
+        return Source(raw["title"], raw["url"], dt.date.fromisoformat(f"{value}-01"), month_only=True)
+    return Source(raw["title"], raw["url"], _date(value))
 
 
 def _entry(raw: Dict[str, Any]) -> KnowledgeEntry:
@@ -115,7 +122,7 @@ def _entry(raw: Dict[str, Any]) -> KnowledgeEntry:
         audiences=tuple(raw.get("audiences", ROLES)),
         certainty=raw.get("certainty", "verified"),
         answers={k: v.strip() for k, v in raw["answer"].items()},
-        sources=tuple(_source(s) for s in raw["sources"]),
+        sources=tuple(source(s) for s in raw["sources"]),
         related=tuple(raw.get("related", ())),
         last_reviewed=_date(raw["last_reviewed"]),
         offer_request_check=bool(raw.get("offer_request_check", False)),
@@ -130,7 +137,7 @@ def _service(raw: Dict[str, Any]) -> Service:
         what=raw["what"].strip(),
         nations=tuple(raw.get("nations", ())),
         needs=tuple(raw.get("needs", ())),
-        source=_source(raw["source"]),
+        source=source(raw["source"]),
         checked=_date(raw["checked"]),
         contacts={k: v for k, v in (raw.get("contacts") or {}).items() if v},
         who_for=dict(raw.get("who_for") or {}),

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import latest_intent, send_answer
-from actions.knowledge import Source, knowledge, wording
+from actions.knowledge import knowledge, source, wording
 from actions.support_finder import entity_values
 
 FORM = "request_check_form"
@@ -146,8 +146,8 @@ class AskScopeSpecific(AskChecklistQuestion):
 
 
 def _sources_line(sources: List[Dict[str, Any]]) -> str:
-    unique = {s["url"]: Source(s["title"], s["url"], s.get("date")) for s in sources}
-    return "\n".join(f"• {source.citation()}" for source in unique.values())
+    unique = {s["url"]: source(s) for s in sources}
+    return "\n".join(f"• {cited.citation()}" for cited in unique.values())
 
 
 def assessment(slots: Dict[str, Optional[str]]) -> str:
