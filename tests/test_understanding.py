@@ -76,12 +76,9 @@ def test_crisis_messages_are_caught_and_ordinary_ones_are_not(agent: Agent):
     crisis = [item["text"] for item in data["crisis"]]
     ordinary = [item["text"] for item in data["non_crisis"]]
     hard = [item["text"] for item in data["non_crisis"] if item["kind"] == "hard_negative"]
-    flagged = {p["text"] for p in parse_all(agent, crisis + ordinary) if p["intent"]["name"] == "crisis"}
-    by_matcher = {
-        p["text"]
-        for p in parse_all(agent, crisis + ordinary)
-        if any(e["entity"] == "crisis_type" for e in p.get("entities", []))
-    }
+    parsed = parse_all(agent, crisis + ordinary)
+    flagged = {p["text"] for p in parsed if p["intent"]["name"] == "crisis"}
+    by_matcher = {p["text"] for p in parsed if any(e["entity"] == "crisis_type" for e in p.get("entities", []))}
     recall = sum(t in flagged for t in crisis) / len(crisis)
     false_alarms = sum(t in flagged for t in ordinary) / len(ordinary)
     report = {
