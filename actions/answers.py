@@ -70,6 +70,20 @@ class ActionAnswer(Action):
         return send_answer(dispatcher, tracker, entry)
 
 
+class ActionGreet(Action):
+    """Greets, says once that this is a bot giving information (not advice), and offers to tailor answers."""
+
+    def name(self) -> Text:
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        greeting = wording("wording/answers")["greeting"]
+        dispatcher.utter_message(text=greeting["text"], buttons=greeting["buttons"])
+        return [SlotSet("disclaimer_shown", True)]
+
+
 class ActionClarify(Action):
     """When understanding is unsure: offers the likeliest questions as buttons instead of guessing.
 

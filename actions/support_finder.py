@@ -41,7 +41,11 @@ def entity_values(tracker: Tracker, entity: str) -> List[str]:
 
 
 def contact_line(service: Service, describe: bool = False) -> str:
-    """One bullet naming a service and how to reach it; with `describe`, what it does too."""
+    """One bullet naming a service and how to reach it.
+
+    With `describe`, what it does and any caution too; without (the short crisis list), only the
+    cautions of emergency routes ("press 55"), which are part of how to use them.
+    """
     contacts = service.contacts
     ways = []
     if "phone" in contacts:
@@ -62,7 +66,7 @@ def contact_line(service: Service, describe: bool = False) -> str:
     if service.website:
         line += f" {service.website}"
     details = [service.what] if describe else []
-    if service.note:
+    if service.note and (describe or service.kind == "emergency"):
         details.append(service.note)
     return "\n  ".join([line, *details])
 

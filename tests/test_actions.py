@@ -329,3 +329,13 @@ def test_each_checklist_question_has_answer_buttons():
 def test_a_longer_reply_with_a_plain_yes_in_it_counts_as_yes():
     _, events = validate("ask_counselling_records", "counselling_info", entities=[entity("checklist_answer", "yes")])
     assert {"event": "slot", "timestamp": None, "name": "counselling_info", "value": "yes"} in events
+
+
+def test_the_greeting_says_it_is_a_bot_giving_information_and_remembers_it_said_so():
+    from actions.answers import ActionGreet
+
+    messages, events = run(ActionGreet(), make_tracker("greet"))
+    assert {"event": "slot", "timestamp": None, "name": "disclaimer_shown", "value": True} in events
+    greeting = messages[0]["text"]
+    assert "not a person" in greeting and "not legal advice" in greeting and "999" in greeting
+    assert len(messages[0]["buttons"]) == 5
