@@ -73,12 +73,10 @@ class ActionAnswer(Action):
 class ActionGreet(Action):
     """Greets, says once that this is a bot giving information (not advice), and offers to tailor answers."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_greet"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         greeting = wording("wording/answers")["greeting"]
         dispatcher.utter_message(text=greeting["text"], buttons=greeting["buttons"])
         return [SlotSet("disclaimer_shown", True)]
