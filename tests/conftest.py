@@ -11,14 +11,18 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
+import redis
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 RESULTS = ROOT / "results"
+# As in scripts/run.sh: the logging configuration that keeps what people type out of the logs.
+LOGGING_ARGS = ["--logging-config-file", "deploy/logging.yml"]
 
 
 def free_port() -> int:
@@ -44,6 +48,8 @@ def wait_for(url: str, timeout: float, process: subprocess.Popen) -> None:
 
 # One random channel secret per test session (the website channel refuses to start without one).
 TEST_CHANNEL_SECRET = os.environ.get("RC_CHANNEL_SECRET") or secrets.token_urlsafe(32)
+# Free ports for the demo sites the browser tests serve (tests/browser): the website channel allows these origins.
+DEMO_PORTS = {"support": free_port(), "partner": free_port()}
 
 
 def rasa_env() -> Dict[str, str]:
@@ -51,8 +57,18 @@ def rasa_env() -> Dict[str, str]:
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
         "PYTHONUNBUFFERED": "1",
+        "FORCE_JSON_LOGGING": "1",
+        "PYTHONPATH": str(ROOT),  # deploy/logging.yml's filter is imported before Rasa adds the project to the path
         "RC_CHANNEL_SECRET": TEST_CHANNEL_SECRET,
+        "RC_ALLOWED_ORIGINS": ",".join(f"http://localhost:{port}" for port in DEMO_PORTS.values()),
     }
+
+
+@pytest.fixture(scope="session")
+def website() -> Dict[str, Any]:
+    """What the website channel of the test servers uses: its secret and the demo sites' ports and origins."""
+    origins = {site: f"http://localhost:{port}" for site, port in DEMO_PORTS.items()}
+    return {"secret": TEST_CHANNEL_SECRET, "ports": dict(DEMO_PORTS), "origins": origins}
 
 
 @pytest.fixture(scope="session")
@@ -82,10 +98,21 @@ class Servers:
             return json.loads(response.read().decode() or "[]")
 
 
+def default_tracker_store() -> str:
+    """endpoints.yml's tracker_store section: the test servers keep conversations as `make run` does."""
+    section = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))["tracker_store"]
+    return yaml.safe_dump({"tracker_store": section})
+
+
 def start_servers(model: Path, name: str, endpoints_extra: str = "") -> Iterator[Servers]:
-    """Starts both servers on free loopback ports; yields them, then stops them."""
+    """Starts both servers on free loopback ports; yields them, then stops them.
+
+    `endpoints_extra` is added to the endpoints file; without a tracker_store section there, endpoints.yml's is used.
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     action_port, rasa_port = free_port(), free_port()
+    if "tracker_store:" not in endpoints_extra:
+        endpoints_extra += default_tracker_store()
     endpoints = ARTIFACTS / f"endpoints-{name}.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n{endpoints_extra}', encoding="utf-8"
@@ -93,7 +120,7 @@ def start_servers(model: Path, name: str, endpoints_extra: str = "") -> Iterator
     logs = {"actions": ARTIFACTS / f"{name}-actions.log", "rasa": ARTIFACTS / f"{name}-rasa.log"}
     env = rasa_env()
     actions = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port), *LOGGING_ARGS],
         cwd=ROOT,
         env={**env, "SANIC_HOST": "127.0.0.1"},
         stdout=logs["actions"].open("w"),
@@ -113,6 +140,7 @@ def start_servers(model: Path, name: str, endpoints_extra: str = "") -> Iterator
             "credentials.yml",
             "--endpoints",
             str(endpoints),
+            *LOGGING_ARGS,
         ],
         cwd=ROOT,
         env=env,
@@ -131,6 +159,35 @@ def start_servers(model: Path, name: str, endpoints_extra: str = "") -> Iterator
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="session")
+def redis_port() -> Iterator[int]:
+    """A private Redis server from scripts/redis.sh (loopback, nothing on disk) on a free port."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    process = subprocess.Popen(
+        ["scripts/redis.sh"],
+        cwd=ROOT,
+        env={**os.environ, "REDIS_PORT": str(port)},
+        stdout=(ARTIFACTS / "redis.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("Redis did not start; see tests/artifacts/redis.log") from None
+            time.sleep(0.2)
+    try:
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
