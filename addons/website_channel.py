@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Optional, Tuple
 from urllib.parse import urlsplit
 
+import redis
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, TrackerStore
 from rasa.shared.exceptions import RasaException
@@ -33,12 +34,22 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from addons.website_pages import WEB_DIR, minutes_text, privacy_page, session_expiry_minutes
-from addons.website_sessions import RateLimiter, Session, SessionRegistry, TokenError, TokenSigner
+from addons.website_sessions import (
+    RateLimiter,
+    RedisSessionRegistry,
+    Session,
+    SessionRegistry,
+    SessionStoreUnavailable,
+    TokenError,
+    TokenSigner,
+)
 
 logger = logging.getLogger(__name__)
 
 SECRET_ENV = "RC_CHANNEL_SECRET"
 ORIGINS_ENV = "RC_ALLOWED_ORIGINS"
+# Set (redis://host:port/db) when several Rasa servers share the chat: their live sessions are kept in Redis.
+SESSIONS_REDIS_ENV = "RC_SESSIONS_REDIS_URL"
 MAX_BODY_BYTES = 16 * 1024
 MAX_TOKEN_LENGTH = 200
 CLEAN_UP_EVERY_SECONDS = 60.0
@@ -170,6 +181,20 @@ async def forget_conversation(tracker_store: TrackerStore, sender_id: str) -> No
         )
 
 
+def session_registry(
+    signer: TokenSigner, lifetime: float, max_sessions: int, environ: Dict[str, str]
+) -> SessionRegistry:
+    """Live sessions in Redis when RC_SESSIONS_REDIS_URL is set (several replicas), else in this process."""
+    url = environ.get(SESSIONS_REDIS_ENV, "").strip()
+    if not url:
+        return SessionRegistry(signer, lifetime, max_sessions)
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    except ValueError as error:
+        raise RasaException(f"website channel: {SESSIONS_REDIS_ENV} must look like redis://host:port/db") from error
+    return RedisSessionRegistry(signer, lifetime, max_sessions, client)
+
+
 def json_error(error: ChannelError, limit: int, expiry: str) -> HTTPResponse:
     """The JSON body for a refused request."""
     text = ERROR_TEXT[error.code].format(limit=f"{limit:,}", expiry=expiry)
@@ -201,7 +226,7 @@ class WebsiteInput(InputChannel):
     def __init__(self, config: WebsiteConfig, signer: TokenSigner, expiry_minutes: float) -> None:
         self.config = config
         self.expiry_minutes = expiry_minutes
-        self.sessions = SessionRegistry(signer, expiry_minutes * 60, config.max_sessions)
+        self.sessions = session_registry(signer, expiry_minutes * 60, config.max_sessions, dict(os.environ))
         self.address_limit = RateLimiter(config.address_requests_per_minute, 60.0)
         self.session_limit = RateLimiter(config.session_messages_per_minute, 60.0)
         self.signer = signer
@@ -285,7 +310,9 @@ class WebsiteInput(InputChannel):
         if not self.sessions.touch(session_id):  # ended (quick exit) while the assistant was answering
             raise ChannelError(401, "unknown_session")
         shown = replies(collector.messages)
-        session.remember_payloads([button["payload"] for reply in shown for button in reply["buttons"]])
+        self.sessions.remember_payloads(
+            session_id, [button["payload"] for reply in shown for button in reply["buttons"]]
+        )
         return {
             "token": self.sessions.token(session_id),
             "expires_in": int(self.sessions.lifetime),
@@ -311,7 +338,10 @@ class WebsiteInput(InputChannel):
         """Every minute: deletes conversations inactive for the expiry time, and forgets old rate counts."""
         while True:
             await asyncio.sleep(CLEAN_UP_EVERY_SECONDS)
-            await self._forget(app, self.sessions.expire())
+            try:
+                await self._forget(app, self.sessions.expire())
+            except SessionStoreUnavailable as error:  # try again next minute; Redis also expires the keys itself
+                logger.error("website channel: the session store is unavailable (%s)", error)
             self.address_limit.prune()
             self.session_limit.prune()
 
@@ -320,7 +350,7 @@ class WebsiteInput(InputChannel):
         if not isinstance(text, str):
             raise ChannelError(400, "invalid_message")
         text = text.strip()
-        if text.startswith("/") and text not in self.sessions.get(session_id).offered_payloads:
+        if text.startswith("/") and text not in self.sessions.offered_payloads(session_id):
             text = text.lstrip("/").strip()  # only buttons the bot offered may send "/intent" payloads
         if not text:
             raise ChannelError(400, "empty_message")
@@ -351,6 +381,10 @@ class WebsiteInput(InputChannel):
                 except ChannelError as error:
                     error.headers = {**headers, **error.headers}
                     return json_error(error, self.config.max_message_length, expiry)
+                except SessionStoreUnavailable as error:
+                    logger.error("website channel: the session store is unavailable (%s)", error)
+                    unavailable = ChannelError(503, "assistant_unavailable", {**headers, "Retry-After": "30"})
+                    return json_error(unavailable, self.config.max_message_length, expiry)
 
             return route
 

@@ -164,7 +164,7 @@ def test_only_offered_buttons_may_send_intent_payloads():
     config = WebsiteConfig.from_credentials({"max_message_length": 40}, {})
     channel = WebsiteInput(config, TokenSigner(SECRET), 30)
     session_id = channel.sessions.create()
-    channel.sessions.get(session_id).remember_payloads(["/affirm"])
+    channel.sessions.remember_payloads(session_id, ["/affirm"])
     assert channel._message_text({"message": " /affirm "}, session_id) == "/affirm"
     assert channel._message_text({"message": '/tell_role{"role":"x"}'}, session_id) == 'tell_role{"role":"x"}'
     for body, code in (
