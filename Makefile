@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help setup train run shell test lint eval clean
+.PHONY: help setup train run shell test lint eval clean bench run-scaled
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,12 @@ test:  ## install test tools and run every test (unit, conversation, NLU, end-to
 
 lint:  ## ruff checks and formatting
 	@scripts/setup.sh --dev && .venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench: setup  ## benchmark against Rasa's starter bot (results/bench.md); ARGS="--repetitions 1" for a quick run
+	@.venv/bin/python scripts/bench.py $(ARGS)
+
+run-scaled:  ## Redis + 2 Rasa replicas and action servers behind nginx on loopback (REPLICAS=3 for more)
+	@scripts/run_scaled.sh
 
 eval:  ## score the running assistant (make run first) on the shared public cases
 	@.venv/bin/python ../shared/eval/run_eval.py ../shared/eval/public_cases.yml --show-failures

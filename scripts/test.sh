@@ -7,6 +7,7 @@ start=$(date +%s)
 scripts/setup.sh --dev
 scripts/train.sh >/dev/null
 scripts/redis.sh --install  # the tracker-store and privacy tests start a private Redis
+scripts/run_scaled.sh --install  # nginx, for the scale-out tests (tests/test_scale_out.py)
 # The browser tests (tests/browser) drive Debian's Chromium; Playwright never downloads a browser.
 if [ ! -x /usr/bin/chromium ]; then
   printf '\033[1m==> Installing Chromium for the browser tests (apt-get)\033[0m\n'

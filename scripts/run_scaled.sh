@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Scale-out profile on one machine: Redis, REPLICAS (default 2) Rasa servers each with its own action server, and
+# nginx in front with conversation affinity, all on 127.0.0.1. Conversations (redacted, expiring) and locks are
+# in Redis (deploy/endpoints.scaled.yml), and so are the website chat's live sessions, so any replica can carry
+# on any conversation when another stops. Ctrl-C stops everything.
+#   scripts/run_scaled.sh             start it (prints where to talk to it)
+#   scripts/run_scaled.sh --install   only install nginx and Redis (Debian packages)
+# Settings (environment): REPLICAS=2, SCALED_PORT=8080 (nginx), SCALED_BASE_PORT=5100 (Rasa replica i listens on
+# base+i, its action server on base+50+i), REDIS_PORT=6379, SCALED_DIR=.run/scaled (config, logs, pid files).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  say "Installing nginx (Debian package)"
+  as_root=(); [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq nginx
+fi
+scripts/redis.sh --install
+if [ "${1:-}" = "--install" ]; then exit 0; fi
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+replicas=${REPLICAS:-2}
+port=${SCALED_PORT:-8080}
+base=${SCALED_BASE_PORT:-5100}
+export REDIS_PORT=${REDIS_PORT:-6379} REDIS_HOST=127.0.0.1
+dir=$(mkdir -p "${SCALED_DIR:-.run/scaled}" && cd "${SCALED_DIR:-.run/scaled}" && pwd)
+mkdir -p "$dir/tmp"
+
+scripts/setup.sh
+model=$(scripts/train.sh | tail -n 1)
+
+# As scripts/run.sh: no telemetry, logs without what people type, one signing secret shared by every replica.
+export RASA_TELEMETRY_ENABLED=false LOG_LEVEL=INFO FORCE_JSON_LOGGING=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+export SANIC_PROXIES_COUNT=1  # exactly one proxy (nginx) in front: the client address comes from X-Forwarded-For
+export RC_SESSIONS_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/2"
+logging=(--logging-config-file deploy/logging.yml)
+if [ -z "${RC_CHANNEL_SECRET:-}" ]; then
+  if [ ! -s .secrets/channel_secret ]; then
+    mkdir -p .secrets && chmod 700 .secrets
+    (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))' > .secrets/channel_secret)
+    echo "Created .secrets/channel_secret (the website chat's signing secret)"
+  fi
+  RC_CHANNEL_SECRET=$(cat .secrets/channel_secret)
+  export RC_CHANNEL_SECRET
+fi
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  printf '\nStopping...\n'
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -f "$dir"/*.pid
+}
+trap stop INT TERM EXIT
+
+wait_for() {  # wait_for <name> <url> <seconds>
+  local deadline=$(( $(date +%s) + $3 ))
+  until curl -s -o /dev/null "$2"; do
+    if [ "$(date +%s)" -gt "$deadline" ]; then echo "$1 did not start; see $dir/*.log" >&2; exit 1; fi
+    sleep 1
+  done
+  echo "$1 is up"
+}
+
+say "Starting Redis on 127.0.0.1:$REDIS_PORT"
+scripts/redis.sh >"$dir/redis.log" 2>&1 &
+pids+=($!)
+echo $! >"$dir/redis.pid"
+
+say "Starting $replicas Rasa servers, each with its own action server"
+servers=""
+for i in $(seq 1 "$replicas"); do
+  rasa_port=$((base + i)) action_port=$((base + 50 + i))
+  SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions --port "$action_port" "${logging[@]}" \
+    >"$dir/actions-$i.log" 2>&1 &
+  pids+=($!)
+  echo $! >"$dir/actions-$i.pid"
+  ACTION_ENDPOINT_URL="http://127.0.0.1:$action_port/webhook" .venv/bin/rasa run --model "$model" \
+    --interface 127.0.0.1 --port "$rasa_port" --credentials credentials.yml --endpoints deploy/endpoints.scaled.yml \
+    "${logging[@]}" >"$dir/rasa-$i.log" 2>&1 &
+  pids+=($!)
+  echo $! >"$dir/rasa-$i.pid"
+  servers+="server 127.0.0.1:$rasa_port max_fails=1 fail_timeout=10s; "
+done
+
+sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@SERVERS@|$servers|" deploy/nginx.scaled.conf.template \
+  >"$dir/nginx.conf"
+"$nginx_bin" -t -q -p "$dir" -c "$dir/nginx.conf"
+say "Starting nginx on 127.0.0.1:$port"
+"$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/nginx.log" 2>&1 &
+pids+=($!)
+essential=("${pids[0]}" $!)  # Redis and nginx: a replica may stop, and nginx sends its conversations elsewhere
+
+for i in $(seq 1 "$replicas"); do
+  wait_for "Action server $i" "http://127.0.0.1:$((base + 50 + i))/health" 90
+  wait_for "Rasa server $i" "http://127.0.0.1:$((base + i))/" 180
+done
+wait_for "nginx" "http://127.0.0.1:$port/" 30
+
+cat <<MSG
+
+Rights Companion is running with $replicas replicas behind nginx (everything on 127.0.0.1).
+  Website channel: http://127.0.0.1:$port/webhooks/website/   (a chat stays on one replica: hash of its session)
+  REST channel:    POST http://127.0.0.1:$port/webhooks/rest/webhook  {"sender": "me", "message": "hello"}
+  Replicas:        Rasa on ports $((base + 1))-$((base + replicas)), action servers on $((base + 51))-$((base + 50 + replicas))
+  Shared state:    Redis 127.0.0.1:$REDIS_PORT (conversations db 0, locks db 1, website sessions db 2; all expire)
+  Logs and pids:   $dir
+Press Ctrl-C to stop.
+MSG
+wait -n "${essential[@]}"
