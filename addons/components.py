@@ -18,8 +18,13 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from addons import action_validation
 from addons.crisis import CrisisMatcher
 from addons.gazetteer import EntityMatcher, load_gazetteers
+
+# Every process that serves this model imports this module: the action server's replies are checked with a
+# validator built once per process (addons/action_validation.py says why).
+action_validation.install()
 
 CRISIS_INTENT = "crisis"
 CRISIS_ENTITY = "crisis_type"
