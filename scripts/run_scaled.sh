@@ -86,8 +86,9 @@ for i in $(seq 1 "$replicas"); do
   servers+="server 127.0.0.1:$rasa_port max_fails=1 fail_timeout=10s; "
 done
 
-sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@SERVERS@|$servers|" deploy/nginx.scaled.conf.template \
-  >"$dir/nginx.conf"
+replica_header='add_header X-RC-Replica $upstream_addr always;'  # which replica answered (tests, watching balance)
+sed -e "s|@DIR@|$dir|g" -e "s|@LISTEN@|127.0.0.1:$port|" -e "s|@SERVERS@|$servers|" \
+  -e "s|@REPLICA_HEADER@|$replica_header|" deploy/nginx.scaled.conf.template >"$dir/nginx.conf"
 "$nginx_bin" -t -q -p "$dir" -c "$dir/nginx.conf"
 say "Starting nginx on 127.0.0.1:$port"
 "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/nginx.log" 2>&1 &
