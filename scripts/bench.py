@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 import aiohttp
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = ROOT / ".venv" / "bin" / "rasa"
@@ -312,13 +313,20 @@ class Bot:
 
 
 def hash_files(base: Path, names: Sequence[str], extra: str) -> str:
-    """A short content hash of the named files and folders under base, plus `extra`."""
+    """A short content hash of the named files and folders under base, plus `extra`.
+
+    YAML files count by their content, not their text: `rasa train` writes the default pipeline it used into the
+    starter's config.yml as comments, which must not make the next run train again.
+    """
     digest = hashlib.sha256(extra.encode())
     for name in names:
         path = base / name
         for file in sorted([path] if path.is_file() else path.rglob("*")):
             if file.is_file():
-                digest.update(str(file.relative_to(base)).encode() + b"\0" + file.read_bytes())
+                content = file.read_bytes()
+                if file.suffix in (".yml", ".yaml"):
+                    content = json.dumps(yaml.safe_load(content), sort_keys=True, default=str).encode()
+                digest.update(str(file.relative_to(base)).encode() + b"\0" + content)
     return digest.hexdigest()[:12]
 
 
