@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import KnowledgeEntry, knowledge, wording
+from actions.support_finder import slot_text
 
 OWN_CASE_INTENT = "ask_own_case"
 REQUEST_CHECK_PAYLOAD = "/start_request_check"
@@ -53,7 +54,7 @@ def send_answer(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Knowl
         dispatcher.utter_message(text=text["disclaimer"])
     if not tracker.get_slot("disclaimer_shown"):
         events.append(SlotSet("disclaimer_shown", True))
-    dispatcher.utter_message(text=answer_text(entry, tracker.get_slot("role")), buttons=related_buttons(entry))
+    dispatcher.utter_message(text=answer_text(entry, slot_text(tracker, "role")), buttons=related_buttons(entry))
     return events
 
 

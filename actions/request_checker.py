@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import latest_intent, send_answer
 from actions.knowledge import knowledge, source, wording
-from actions.support_finder import entity_values
+from actions.support_finder import entity_values, slot_text
 
 FORM = "request_check_form"
 KIND_SLOT = "request_kind"
@@ -183,7 +183,7 @@ class ActionAssessRequest(Action):
         return "action_assess_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        answers = {slot: tracker.get_slot(slot) for slot in CHECKER_SLOTS}
+        answers = {slot: slot_text(tracker, slot) for slot in CHECKER_SLOTS}
         dispatcher.utter_message(
             text=assessment(answers),
             buttons=[

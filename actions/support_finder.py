@@ -36,8 +36,28 @@ class Situation:
 
 
 def entity_values(tracker: Tracker, entity: str) -> List[str]:
-    """Values of one entity type in the latest user message."""
-    return [e["value"] for e in tracker.latest_message.get("entities") or [] if e.get("entity") == entity]
+    """Values of one entity type in the latest user message, when they are text.
+
+    Our extractors only give text categories, but a "/intent{json}" payload can carry any JSON value (or
+    none): those are not categories we know, so they are left out rather than crash an action.
+    """
+    return [
+        e["value"]
+        for e in tracker.latest_message.get("entities") or []
+        if isinstance(e, dict) and e.get("entity") == entity and isinstance(e.get("value"), str)
+    ]
+
+
+def slot_text(tracker: Tracker, slot: str) -> Optional[str]:
+    """A slot's value when it is text (every category is); any other value counts as not set."""
+    value = tracker.get_slot(slot)
+    return value if isinstance(value, str) else None
+
+
+def slot_texts(tracker: Tracker, slot: str) -> List[str]:
+    """The text items of a list slot; anything else counts as an empty list."""
+    value = tracker.get_slot(slot)
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def contact_line(service: Service, describe: bool = False) -> str:
@@ -148,13 +168,13 @@ def current_situation(tracker: Tracker) -> Tuple[Situation, bool]:
 
     Returns the situation and whether the latest message answered our England-or-Wales question.
     """
-    kept = tracker.get_slot("support_needs") or []
+    kept = slot_texts(tracker, "support_needs")
     needs = set(entity_values(tracker, "support_need"))
     needs |= {n for n in kept if n != ASKED and not n.startswith(AGE_PREFIX)}
     ages = entity_values(tracker, "age_group") or [n[len(AGE_PREFIX) :] for n in kept if n.startswith(AGE_PREFIX)]
     nations = entity_values(tracker, "nation")
     nation = nations[0] if nations else None
-    return Situation(frozenset(needs), ages[0] if ages else None, nation, tracker.get_slot("role")), bool(kept)
+    return Situation(frozenset(needs), ages[0] if ages else None, nation, slot_text(tracker, "role")), bool(kept)
 
 
 class ActionFindSupport(Action):
