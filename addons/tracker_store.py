@@ -16,12 +16,16 @@ What is stored, per event (see `redact_event`):
 - slots: values that are categories (or lists of them), booleans or empty; any other value (free text,
   numbers, dictionaries such as the session-start metadata) is stored as empty.
 - session starts: without metadata. The assistant's own replies and actions are kept as they are.
-The conversation itself runs on the live tracker; only the stored copy is redacted.
+The conversation itself runs on the live tracker; only the stored copy is redacted. The stores write the redacted
+events straight to JSON, in the format Rasa's own stores read back (building a redacted tracker first and
+serialising that cost a tenth of the Rasa server's CPU time). The Redis store takes Rasa's slower merging path
+only when the stored conversation holds an earlier session than the live one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import re
@@ -123,6 +127,12 @@ def redacted_tracker(tracker: DialogueStateTracker, redactor: Redactor) -> Dialo
     return copy
 
 
+def redacted_serialisation(tracker: DialogueStateTracker, redactor: Redactor) -> str:
+    """The stored form of `tracker`: its redacted events as JSON, as Rasa's stores serialise a tracker."""
+    events = [redact_event(event.as_dict(), redactor) for event in tracker.events]
+    return json.dumps({"events": events, "name": tracker.sender_id})
+
+
 def expiration_seconds(domain: Domain) -> float:
     """The inactivity window from domain.yml, in seconds; conversations that never expire are refused."""
     minutes = domain.session_config.session_expiration_time
@@ -173,7 +183,9 @@ class RedactingInMemoryTrackerStore(_Redacting, InMemoryTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Stores the redacted copy and restarts this conversation's inactivity window."""
-        await super().save(self.redacted(tracker))
+        if self.event_broker:
+            await self.stream_events(self.redacted(tracker))
+        self.store[tracker.sender_id] = redacted_serialisation(tracker, self.redactor)
         self._last_saved[tracker.sender_id] = time.monotonic()
         if self._sweep is None:
             self._schedule_sweep(expiration_seconds(self.domain))
@@ -230,8 +242,19 @@ class RedactingRedisTrackerStore(_Redacting, RedisTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Stores the redacted copy with a key expiry of the inactivity window (rounded up to seconds)."""
-        redacted = self.redacted(tracker)
+        key, expiry = self.key_prefix + tracker.sender_id, math.ceil(expiration_seconds(self.domain))
         try:
-            await super().save(redacted, timeout=math.ceil(expiration_seconds(self.domain)))
+            stored = self.red.get(key)
+            if self.event_broker or (stored is not None and self._holds_earlier_sessions(stored, tracker)):
+                await super().save(self.redacted(tracker), timeout=expiry)  # Rasa's merge keeps earlier sessions
+            else:
+                self.red.set(key, redacted_serialisation(tracker, self.redactor), ex=expiry)
         except RedisError as error:
             logger.error("Redis could not save a conversation (%s): nothing was stored.", type(error).__name__)
+
+    def _holds_earlier_sessions(self, stored: bytes, tracker: DialogueStateTracker) -> bool:
+        """True unless the live tracker starts where the stored one does (it was read from it and grew)."""
+        events = json.loads(stored).get("events") or []
+        if not events or not tracker.events:
+            return bool(events)
+        return events[0] != redact_event(tracker.events[0].as_dict(), self.redactor)
