@@ -101,6 +101,38 @@ class Stack:
         time.sleep(1)
 
 
+def machine_busy_seconds() -> Tuple[float, float]:
+    """CPU seconds the whole machine spent busy and in total so far, over all cores (/proc/stat)."""
+    fields = [float(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - idle) / ticks, sum(fields) / ticks
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds one process has used so far (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (float(fields[11]) + float(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured_load(stack: "Stack", users: int, warmup: float, duration: float) -> Dict[str, float]:
+    """closed_loop through nginx, plus how busy the machine and the Rasa servers were (in cores)."""
+    pids = [int(path.read_text()) for path in stack.directory.glob("rasa-*.pid")]
+    machine_before, rasa_before, started = machine_busy_seconds(), sum(map(process_cpu_seconds, pids)), time.time()
+    url = f"{stack.url}/webhooks/rest/webhook"
+    summary = asyncio.run(closed_loop(url, OUR_SCRIPTS, users, warmup, duration)).summary()
+    elapsed = time.time() - started
+    (busy, total), rasa = machine_busy_seconds(), sum(map(process_cpu_seconds, pids))
+    cores = (total - machine_before[1]) / elapsed
+    summary["machine_busy_cores"] = (busy - machine_before[0]) / elapsed
+    summary["machine_cores"] = round(cores)
+    summary["rasa_servers_cores"] = (rasa - rasa_before) / elapsed
+    return summary
+
+
 def text_of(reply: Dict[str, Any]) -> str:
     return "\n".join([reply.get("text") or ""] + [button["title"] for button in reply.get("buttons") or []])
 
@@ -222,13 +254,12 @@ def test_conversations_go_on_on_another_replica_when_theirs_is_killed(stack: Sta
 
 def test_throughput_with_two_replicas_and_with_one(stack: Stack):
     """Writes results/scaling.md and .json. Run after the failover test: two replicas are left, then one."""
-    url = f"{stack.url}/webhooks/rest/webhook"
     users, warmup, duration = 20, 3.0, 15.0
     alive = sorted({stack.rest("scale-" + uuid.uuid4().hex, "hello")[1] for _ in range(12)})
     assert len(alive) == 2, alive
-    two = asyncio.run(closed_loop(url, OUR_SCRIPTS, users, warmup, duration)).summary()
+    two = measured_load(stack, users, warmup, duration)
     stack.kill(stack.replica_index(alive[0]))
-    one = asyncio.run(closed_loop(url, OUR_SCRIPTS, users, warmup, duration)).summary()
+    one = measured_load(stack, users, warmup, duration)
     assert two["errors"] == 0 and one["errors"] == 0, (two, one)
     assert two["requests"] > 0 and one["requests"] > 0
     ratio = two["throughput_rps"] / one["throughput_rps"]
@@ -238,14 +269,18 @@ def test_throughput_with_two_replicas_and_with_one(stack: Stack):
         + "\n"
     )
     rows = [
-        f"| {name} | {run['throughput_rps']:.1f} | {run['p50_ms']:.0f} | {run['p95_ms']:.0f} | {run['errors']:.0f} |"
+        f"| {name} | {run['throughput_rps']:.1f} | {run['p50_ms']:.0f} | {run['p95_ms']:.0f} | {run['errors']:.0f} "
+        f"| {run['rasa_servers_cores']:.2f} | {run['machine_busy_cores']:.2f} of {run['machine_cores']} |"
         for name, run in (("2 replicas", two), ("1 replica", one))
     ]
     (RESULTS / "scaling.md").write_text(
         "# Scale-out: throughput through nginx with two Rasa replicas and with one\n\n"
         f"Written by tests/test_scale_out.py on {time.strftime('%Y-%m-%d')} ({os.cpu_count()} cores; "
         f"{users} closed-loop users, {duration:g} s each, the benchmark's conversations, REST channel).\n\n"
-        "| replicas | replies/s | p50 ms | p95 ms | errors |\n|---|---:|---:|---:|---:|\n"
+        "| replicas | replies/s | p50 ms | p95 ms | errors | Rasa servers' CPU (cores) | machine busy (cores) |\n"
+        "|---|---:|---:|---:|---:|---:|---:|\n"
         + "\n".join(rows)
-        + f"\n\nTwo replicas ÷ one: {ratio:.2f}\n"
+        + f"\n\nTwo replicas ÷ one: {ratio:.2f}. Everything else on the machine (the load generator, nginx, Redis, "
+        "the action servers, other jobs) shares the same cores: when the machine is busy with one replica, a second "
+        "replica cannot add throughput here; it adds failover, and throughput on more cores or machines.\n"
     )
