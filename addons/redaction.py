@@ -34,7 +34,9 @@ DATE_OF_BIRTH = "date of birth"
 # number, which may be split by single spaces, dots, dashes or a closing bracket. 999, 111 and 116 123 are
 # too short to match.
 _PHONE = re.compile(r"(?<![\w+])(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|\(0|0)\d(?:[ .\-]?\)?[ .\-]?\d){8,9}(?!\d)")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+# An email starts where a run of its characters starts (the look-behind): trying every position inside a long run
+# would take time growing with the square of the run's length.
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 _POSTCODE = re.compile(r"\b(?:[A-Za-z]{1,2}\d[A-Za-z\d]?|GIR)\s?(\d[A-Za-z]{2})\b")
 _ORDINAL = re.compile(r"\d(?:st|nd|rd|th)", re.IGNORECASE)
 

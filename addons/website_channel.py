@@ -29,10 +29,12 @@ import redis
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, TrackerStore
 from rasa.shared.exceptions import RasaException
+from redis.exceptions import RedisError
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from addons.input_text import clean_input
 from addons.website_pages import WEB_DIR, minutes_text, privacy_page, session_expiry_minutes
 from addons.website_sessions import (
     RateLimiter,
@@ -84,6 +86,13 @@ ERROR_TEXT = {
     "busy": "The chat is very busy right now. Please try again in a few minutes.",
     "assistant_unavailable": "Sorry, I can't answer right now. Please try again in a moment.",
 }
+
+
+# Said before the replies when a conversation's earlier messages were lost on our side (see WebsiteInput._ask).
+CONVERSATION_LOST = (
+    "Sorry, I've lost track of our conversation because of a problem on my side, so I'm starting afresh. "
+    "Please tell me again anything I need to know."
+)
 
 
 class ChannelError(Exception):
@@ -155,9 +164,10 @@ def replies(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     shown = []
     for message in messages:
         text = message.get("text") if isinstance(message.get("text"), str) else ""
+        offered = message.get("buttons") if isinstance(message.get("buttons"), list) else []
         buttons = [
             {"title": str(button["title"]), "payload": str(button["payload"])}
-            for button in message.get("buttons") or []
+            for button in offered
             if isinstance(button, dict) and button.get("title") and button.get("payload")
         ]
         if text or buttons:
@@ -165,11 +175,31 @@ def replies(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return shown
 
 
+def unwrapped(tracker_store: TrackerStore) -> TrackerStore:
+    """The real store inside Rasa's AwaitableTrackerStore and FailSafeTrackerStore wrappers."""
+    store = tracker_store
+    while hasattr(store, "_tracker_store"):
+        store = store._tracker_store
+    return store
+
+
+def conversation_kept(tracker_store: TrackerStore, sender_id: str) -> bool:
+    """Whether the in-memory or Redis store still holds this conversation (False when Redis cannot say)."""
+    store = unwrapped(tracker_store)
+    if isinstance(store, InMemoryTrackerStore):
+        return sender_id in store.store
+    if isinstance(store, RedisTrackerStore):
+        try:
+            return bool(store.red.exists(store.key_prefix + sender_id))
+        except RedisError as error:
+            logger.error("website channel: the conversation store is unavailable (%s)", type(error).__name__)
+            return False
+    return True
+
+
 async def forget_conversation(tracker_store: TrackerStore, sender_id: str) -> None:
     """Deletes a conversation's tracker from the in-memory or Redis store (the two this project uses)."""
-    store = tracker_store
-    while hasattr(store, "_tracker_store"):  # AwaitableTrackerStore and FailSafeTrackerStore wrap the real one
-        store = store._tracker_store
+    store = unwrapped(tracker_store)
     if isinstance(store, InMemoryTrackerStore):
         store.store.pop(sender_id, None)
     elif isinstance(store, RedisTrackerStore):
@@ -298,9 +328,21 @@ class WebsiteInput(InputChannel):
     # --- conversation ----------------------------------------------------------------------------------
 
     async def _ask(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], session_id: str, text: str
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        session_id: str,
+        text: str,
+        app: Optional[Sanic] = None,
     ) -> Dict[str, Any]:
+        """Hands `text` to the assistant and returns its replies with a fresh token.
+
+        With `app` (a message in a conversation that has already started), first checks that the conversation
+        is still kept: if it was lost (Redis restarted, or could not be reached), the assistant starts afresh and
+        the replies begin by saying so, instead of answering as if nothing had been said before.
+        """
         session = self.sessions.get(session_id)
+        agent = getattr(app.ctx, "agent", None) if app else None
+        lost = agent is not None and not conversation_kept(agent.tracker_store, session.sender_id)
         collector = CollectingOutputChannel()
         try:
             await on_new_message(UserMessage(text, collector, session.sender_id, input_channel=self.name()))
@@ -310,6 +352,8 @@ class WebsiteInput(InputChannel):
         if not self.sessions.touch(session_id):  # ended (quick exit) while the assistant was answering
             raise ChannelError(401, "unknown_session")
         shown = replies(collector.messages)
+        if lost:
+            shown.insert(0, {"text": CONVERSATION_LOST, "buttons": [], "links": []})
         self.sessions.remember_payloads(
             session_id, [button["payload"] for reply in shown for button in reply["buttons"]]
         )
@@ -356,7 +400,7 @@ class WebsiteInput(InputChannel):
             raise ChannelError(400, "empty_message")
         if len(text) > self.config.max_message_length:
             raise ChannelError(422, "message_too_long")
-        return text
+        return clean_input(text)
 
     # --- routes ------------------------------------------------------------------------------------------
 
@@ -433,7 +477,7 @@ class WebsiteInput(InputChannel):
             if not self.session_limit.allow(session_id):
                 raise ChannelError(429, "rate_limited", {"Retry-After": "60"})
             text = self._message_text(data, session_id)
-            return 200, await self._ask(on_new_message, session_id, text)
+            return 200, await self._ask(on_new_message, session_id, text, request.app)
 
         async def end(request: Request, data: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
             await self._end(request.app, self._session_from(request, allow_expired=True))

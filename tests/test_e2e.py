@@ -69,14 +69,26 @@ def test_the_bot_says_it_is_a_bot_and_what_it_cannot_help_with(chat):
 
 @pytest.mark.parametrize(
     "message",
-    ["", " ", "x" * 20000, "\x00\x01\x02\ufffd", "<script>alert(1)</script>", "{{7*7}} ${jndi:x}", "🙂" * 500],
-    ids=["empty", "blank", "huge", "binary", "script", "template", "emoji"],
+    ["x" * 1000, "\x00\x01\x02\ufffd", "<script>alert(1)</script>", "{{7*7}} ${jndi:x}", "🙂" * 500, "a\ud800b"],
+    ids=["long", "binary", "script", "template", "emoji", "surrogate"],
 )
 def test_odd_input_gets_a_calm_reply_and_never_an_error(servers: Servers, message: str):
     replies = servers.rest("odd-" + uuid.uuid4().hex, message)
-    assert isinstance(replies, list)
+    assert replies and isinstance(replies, list)
     text = json.dumps(replies)
     assert "Traceback" not in text and "<script>" not in text
+
+
+@pytest.mark.parametrize(
+    ("message", "status", "code"),
+    [("", 400, "empty_message"), (" ", 400, "empty_message"), ("x" * 20000, 422, "message_too_long")],
+    ids=["empty", "blank", "huge"],
+)
+def test_empty_or_too_long_input_gets_a_kind_4xx_reply(servers: Servers, message: str, status: int, code: str):
+    with pytest.raises(urllib.error.HTTPError) as error:
+        servers.rest("odd-" + uuid.uuid4().hex, message)
+    assert error.value.code == status
+    assert json.loads(error.value.read())["error"] == code
 
 
 def test_malformed_json_to_the_rest_channel_is_refused_without_a_server_error(servers: Servers):

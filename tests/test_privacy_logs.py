@@ -33,7 +33,7 @@ def rest_client(servers: Servers, conversation: str, text: str) -> object:
     return servers.rest(conversation, text)
 
 
-CHANNEL_CLIENTS: Dict[str, ChannelClient] = {"rest": rest_client}
+CHANNEL_CLIENTS: Dict[str, ChannelClient] = {"addons.rest_channel.RestInput": rest_client}
 CHANNELS = list(yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")))
 
 PHONE = "07700 900 123"
