@@ -18,13 +18,15 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from addons import action_validation
+from addons import action_fallback, action_validation
 from addons.crisis import CrisisMatcher
 from addons.gazetteer import EntityMatcher, load_gazetteers
 
 # Every process that serves this model imports this module: the action server's replies are checked with a
-# validator built once per process (addons/action_validation.py says why).
+# validator built once per process (addons/action_validation.py says why), and a failed custom action gives
+# the person a calm message with helplines instead of silence (addons/action_fallback.py).
 action_validation.install()
+action_fallback.install()
 
 CRISIS_INTENT = "crisis"
 CRISIS_ENTITY = "crisis_type"
