@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help setup train run shell test lint eval clean bench run-scaled
+.PHONY: help setup train run shell test test-load lint eval clean bench run-scaled
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ shell: setup  ## chat in the terminal (starts its own action server)
 
 test:  ## install test tools and run every test (unit, conversation, NLU, end-to-end, browser)
 	@scripts/test.sh
+
+test-load:  ## load and fault tests: 50 chats for 2 minutes, action server and Redis failures (results/load.json)
+	@scripts/test-load.sh
 
 lint:  ## ruff checks and formatting
 	@scripts/setup.sh --dev && .venv/bin/ruff check . && .venv/bin/ruff format --check .

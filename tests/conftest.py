@@ -11,7 +11,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 import redis
@@ -81,12 +81,19 @@ def model_path() -> Path:
 
 
 class Servers:
-    """A running action server and Rasa server, with their log files."""
+    """A running action server and Rasa server, with their log files (and processes, for the fault tests)."""
 
-    def __init__(self, rasa_url: str, action_url: str, logs: Dict[str, Path]) -> None:
+    def __init__(
+        self,
+        rasa_url: str,
+        action_url: str,
+        logs: Dict[str, Path],
+        processes: Optional[Dict[str, subprocess.Popen]] = None,
+    ) -> None:
         self.rasa_url = rasa_url
         self.action_url = action_url
         self.logs = logs
+        self.processes = processes or {}
 
     def rest(self, sender: str, message: str) -> List[Dict]:
         """Sends one message through the REST channel and returns the bot's replies."""
@@ -104,6 +111,23 @@ def default_tracker_store() -> str:
     return yaml.safe_dump({"tracker_store": section})
 
 
+def action_endpoint(port: int) -> str:
+    """endpoints.yml's action_endpoint section (its timeout too), pointed at an action server on `port`."""
+    section = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))["action_endpoint"]
+    return yaml.safe_dump({"action_endpoint": {**section, "url": f"http://127.0.0.1:{port}/webhook"}})
+
+
+def start_action_server(port: int, log: Path, mode: str = "w") -> subprocess.Popen:
+    """An action server on `port`, as scripts/run.sh starts it, logging to `log` (mode "a" to append)."""
+    return subprocess.Popen(
+        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port), *LOGGING_ARGS],
+        cwd=ROOT,
+        env={**rasa_env(), "SANIC_HOST": "127.0.0.1"},
+        stdout=log.open(mode),
+        stderr=subprocess.STDOUT,
+    )
+
+
 def start_servers(model: Path, name: str, endpoints_extra: str = "") -> Iterator[Servers]:
     """Starts both servers on free loopback ports; yields them, then stops them.
 
@@ -114,18 +138,10 @@ def start_servers(model: Path, name: str, endpoints_extra: str = "") -> Iterator
     if "tracker_store:" not in endpoints_extra:
         endpoints_extra += default_tracker_store()
     endpoints = ARTIFACTS / f"endpoints-{name}.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n{endpoints_extra}', encoding="utf-8"
-    )
+    endpoints.write_text(action_endpoint(action_port) + endpoints_extra, encoding="utf-8")
     logs = {"actions": ARTIFACTS / f"{name}-actions.log", "rasa": ARTIFACTS / f"{name}-rasa.log"}
     env = rasa_env()
-    actions = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port), *LOGGING_ARGS],
-        cwd=ROOT,
-        env={**env, "SANIC_HOST": "127.0.0.1"},
-        stdout=logs["actions"].open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    actions = start_action_server(action_port, logs["actions"])
     rasa = subprocess.Popen(
         [
             str(VENV_BIN / "rasa"),
@@ -147,14 +163,16 @@ def start_servers(model: Path, name: str, endpoints_extra: str = "") -> Iterator
         stdout=logs["rasa"].open("w"),
         stderr=subprocess.STDOUT,
     )
+    processes = {"rasa": rasa, "actions": actions}
     try:
         wait_for(f"http://127.0.0.1:{action_port}/health", 90, actions)
         wait_for(f"http://127.0.0.1:{rasa_port}/", 180, rasa)
-        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", logs)
+        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", logs, processes)
     finally:
-        for process in (rasa, actions):
+        running = list(processes.values())  # a fault test may have replaced the action server
+        for process in running:
             process.terminate()
-        for process in (rasa, actions):
+        for process in running:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
