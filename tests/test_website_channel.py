@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, RedisTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
@@ -31,11 +31,13 @@ from addons.website_channel import (
     ChannelError,
     WebsiteConfig,
     WebsiteInput,
+    conversation_kept,
     forget_conversation,
     links_in,
     replies,
 )
 from addons.website_sessions import RateLimiter, SessionRegistry, TokenError, TokenSigner
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s" * 40
@@ -216,6 +218,15 @@ def test_forget_conversation_deletes_the_tracker():
         return await store.exists("web-1"), await store.exists("web-2")
 
     assert asyncio.run(run()) == (False, True)
+
+
+def test_a_lost_conversation_is_noticed_even_when_redis_is_unreachable():
+    """The channel says a chat started afresh when its conversation is gone (tests/load/test_faults.py: Redis)."""
+    memory = FailSafeTrackerStore(InMemoryTrackerStore(Domain.empty()))
+    asyncio.run(memory.save(DialogueStateTracker("web-1", [])))
+    assert conversation_kept(memory, "web-1") and not conversation_kept(memory, "web-2")
+    unreachable = RedisTrackerStore(Domain.empty(), host="127.0.0.1", port=free_port(), socket_timeout=1)
+    assert not conversation_kept(FailSafeTrackerStore(unreachable), "web-1")
 
 
 # --- over HTTP against the real server -------------------------------------------------------------------
