@@ -248,6 +248,10 @@ class PeakMemory:
         self._thread.join()
 
 
+class StartupFailed(RuntimeError):
+    """A bot's process exited before the bot answered."""
+
+
 @dataclass
 class Bot:
     """One bot under test: how to start its processes and talk to it."""
@@ -281,7 +285,7 @@ class Bot:
         deadline = started + 300
         while time.monotonic() < deadline:
             if any(process.poll() is not None for process in self.processes):
-                raise RuntimeError(f"{self.name}: a process exited during start-up; see {LOGS}")
+                raise StartupFailed(f"{self.name}: a process exited during start-up; see {LOGS}")
             try:
                 request = subprocess.run(  # curl keeps this loop free of Python HTTP start-up costs
                     ["curl", "-sf", "-m", "30", "-H", "Content-Type: application/json", "-d", body, self.url],
@@ -456,16 +460,28 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
         for name, info in (("ours", ours), ("starter", starter))
     }
     for repetition in range(1, args.repetitions + 1):
-        bots = [our_bot(ours["model"]), starter_bot(starter["model"])]
+        make = {"ours": lambda: our_bot(ours["model"]), "starter": lambda: starter_bot(starter["model"])}
+        bots = [make["ours"](), make["starter"]()]
         if repetition % 2 == 0:
             bots.reverse()  # neither bot always goes first
-        memories = {}
+        memories: Dict[str, PeakMemory] = {}
         try:
-            for bot in bots:
-                say(f"Repetition {repetition}/{args.repetitions}: starting {bot.name}")
-                started = bot.launch(repetition)
-                memories[bot.name] = PeakMemory(bot.pids()).__enter__()
-                cold = bot.wait_ready(started)
+            for index in range(len(bots)):
+                for attempt in range(1, 4):
+                    bot = bots[index]
+                    say(f"Repetition {repetition}/{args.repetitions}: starting {bot.name}")
+                    started = bot.launch(repetition)
+                    memories[bot.name] = PeakMemory(bot.pids()).__enter__()
+                    try:
+                        cold = bot.wait_ready(started)
+                        break
+                    except StartupFailed:
+                        memories.pop(bot.name).__exit__()
+                        bot.stop()
+                        if attempt == 3:
+                            raise
+                        say(f"  {bot.name} stopped during start-up (a port taken meanwhile?): again, on new ports")
+                        bots[index] = make[bot.name]()
                 raw[bot.name]["cold_start_seconds"].append(cold)
                 say(f"  {bot.name} answered {cold:.1f} s after its processes started")
             for users in args.users:
