@@ -280,7 +280,7 @@ def test_throughput_with_two_replicas_and_with_one(stack: Stack):
         "| replicas | replies/s | p50 ms | p95 ms | errors | Rasa servers' CPU (cores) | machine busy (cores) |\n"
         "|---|---:|---:|---:|---:|---:|---:|\n"
         + "\n".join(rows)
-        + f"\n\nTwo replicas ÷ one: {ratio:.2f}. Everything else on the machine (the load generator, nginx, Redis, "
-        "the action servers, other jobs) shares the same cores: when the machine is busy with one replica, a second "
-        "replica cannot add throughput here; it adds failover, and throughput on more cores or machines.\n"
+        + f"\n\nTwo replicas ÷ one: {ratio:.2f}. A Rasa server uses one core at most (its CPU column), so one replica "
+        "tops out at about one core; a second replica can use another core, as far as the load generator, nginx, "
+        "Redis, the action servers and any other jobs on the machine leave one free (the last column).\n"
     )
