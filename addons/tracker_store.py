@@ -37,7 +37,6 @@ from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
-from redis.exceptions import RedisError
 
 from addons.redaction import Found, Redactor
 
@@ -249,7 +248,8 @@ class RedactingRedisTrackerStore(_Redacting, RedisTrackerStore):
                 await super().save(self.redacted(tracker), timeout=expiry)  # Rasa's merge keeps earlier sessions
             else:
                 self.red.set(key, redacted_serialisation(tracker, self.redactor), ex=expiry)
-        except RedisError as error:
+        except Exception as error:  # noqa: BLE001 - any failure must store nothing, never a plain copy
+            # Rasa's fail-safe wrapper would otherwise fall back to keeping the unredacted tracker in memory.
             logger.error("Redis could not save a conversation (%s): nothing was stored.", type(error).__name__)
 
     def _holds_earlier_sessions(self, stored: bytes, tracker: DialogueStateTracker) -> bool:
