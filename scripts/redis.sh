@@ -5,13 +5,8 @@
 #   scripts/redis.sh --install   only install it
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/common.sh
 
-if ! command -v redis-server >/dev/null 2>&1; then
-  printf '\033[1m==> Installing redis-server (Debian package)\033[0m\n' >&2
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  $sudo apt-get update -qq >&2
-  $sudo apt-get install -y -qq redis-server >&2
-fi
+command -v redis-server >/dev/null 2>&1 || apt_install redis-server
 if [ "${1:-}" = "--install" ]; then exit 0; fi
 exec redis-server deploy/redis.conf --port "${REDIS_PORT:-6379}"

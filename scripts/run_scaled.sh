@@ -10,12 +10,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+source scripts/common.sh
 
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
-  say "Installing nginx (Debian package)"
-  as_root=(); [ "$(id -u)" -eq 0 ] || as_root=(sudo)
-  "${as_root[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq nginx
+  apt_install nginx
 fi
 scripts/redis.sh --install
 if [ "${1:-}" = "--install" ]; then exit 0; fi
@@ -32,19 +30,10 @@ scripts/setup.sh
 model=$(scripts/train.sh | tail -n 1)
 
 # As scripts/run.sh: no telemetry, logs without what people type, one signing secret shared by every replica.
-export RASA_TELEMETRY_ENABLED=false LOG_LEVEL=INFO FORCE_JSON_LOGGING=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+server_env
+channel_secret
 export SANIC_PROXIES_COUNT=1  # exactly one proxy (nginx) in front: the client address comes from X-Forwarded-For
 export RC_SESSIONS_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/2"
-logging=(--logging-config-file deploy/logging.yml)
-if [ -z "${RC_CHANNEL_SECRET:-}" ]; then
-  if [ ! -s .secrets/channel_secret ]; then
-    mkdir -p .secrets && chmod 700 .secrets
-    (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))' > .secrets/channel_secret)
-    echo "Created .secrets/channel_secret (the website chat's signing secret)"
-  fi
-  RC_CHANNEL_SECRET=$(cat .secrets/channel_secret)
-  export RC_CHANNEL_SECRET
-fi
 
 pids=()
 stop() {
@@ -55,15 +44,6 @@ stop() {
   rm -f "$dir"/*.pid
 }
 trap stop INT TERM EXIT
-
-wait_for() {  # wait_for <name> <url> <seconds>
-  local deadline=$(( $(date +%s) + $3 ))
-  until curl -s -o /dev/null "$2"; do
-    if [ "$(date +%s)" -gt "$deadline" ]; then echo "$1 did not start; see $dir/*.log" >&2; exit 1; fi
-    sleep 1
-  done
-  echo "$1 is up"
-}
 
 say "Starting Redis on 127.0.0.1:$REDIS_PORT"
 scripts/redis.sh >"$dir/redis.log" 2>&1 &
@@ -96,10 +76,10 @@ pids+=($!)
 essential=("${pids[0]}" $!)  # Redis and nginx: a replica may stop, and nginx sends its conversations elsewhere
 
 for i in $(seq 1 "$replicas"); do
-  wait_for "Action server $i" "http://127.0.0.1:$((base + 50 + i))/health" 90
-  wait_for "Rasa server $i" "http://127.0.0.1:$((base + i))/" 180
+  wait_for "Action server $i" "http://127.0.0.1:$((base + 50 + i))/health" 90 "$dir/*.log"
+  wait_for "Rasa server $i" "http://127.0.0.1:$((base + i))/" 180 "$dir/*.log"
 done
-wait_for "nginx" "http://127.0.0.1:$port/" 30
+wait_for "nginx" "http://127.0.0.1:$port/" 30 "$dir/*.log"
 
 cat <<MSG
 

@@ -5,8 +5,7 @@
 #   scripts/setup.sh --dev    runtime plus test tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+source scripts/common.sh
 
 find_python() {
   local candidate

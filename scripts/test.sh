@@ -3,17 +3,14 @@
 # Extra arguments go to pytest, e.g. scripts/test.sh -k crisis
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/common.sh
 start=$(date +%s)
 scripts/setup.sh --dev
 scripts/train.sh >/dev/null
 scripts/redis.sh --install  # the tracker-store and privacy tests start a private Redis
 scripts/run_scaled.sh --install  # nginx, for the scale-out tests (tests/test_scale_out.py)
 # The browser tests (tests/browser) drive Debian's Chromium; Playwright never downloads a browser.
-if [ ! -x /usr/bin/chromium ]; then
-  printf '\033[1m==> Installing Chromium for the browser tests (apt-get)\033[0m\n'
-  as_root=(); [ "$(id -u)" -eq 0 ] || as_root=(sudo)
-  "${as_root[@]}" apt-get update && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y chromium
-fi
+[ -x /usr/bin/chromium ] || apt_install chromium
 export RASA_TELEMETRY_ENABLED=false
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
