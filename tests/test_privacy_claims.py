@@ -145,8 +145,10 @@ def test_no_text_in_logs_is_enforced_everywhere_the_servers_start_and_tested_for
     logging = yaml.safe_load((ROOT / "deploy" / "logging.yml").read_text(encoding="utf-8"))
     assert logging["filters"]["privacy"]["()"] == "addons.log_privacy.PrivacyFilter"
     assert all("privacy" in handler.get("filters", []) for handler in logging["handlers"].values())
-    for path in ("scripts/run.sh", "scripts/shell.sh", "tests/conftest.py"):
-        assert "deploy/logging.yml" in (ROOT / path).read_text(encoding="utf-8"), path
+    assert "deploy/logging.yml" in (ROOT / "scripts" / "common.sh").read_text(encoding="utf-8")
+    for path in ("scripts/run.sh", "scripts/shell.sh", "scripts/run_scaled.sh"):
+        assert "server_env" in (ROOT / path).read_text(encoding="utf-8"), path
+    assert "deploy/logging.yml" in (ROOT / "tests" / "conftest.py").read_text(encoding="utf-8")
     real = (ROOT / "tests" / "test_privacy_logs.py").read_text(encoding="utf-8")
     assert "def test_nothing_typed_reaches_logs_or_store" in real  # both servers' logs after real conversations
 

@@ -8,8 +8,12 @@ in Redis.
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List
@@ -20,12 +24,10 @@ import yaml
 from rasa.shared.core.domain import Domain
 
 from addons.tracker_store import expiration_seconds
-from tests.conftest import ROOT, Servers, rasa_env, start_servers
+from tests.conftest import DEMO_PORTS, ROOT, Servers, rasa_env, start_servers
 
 # How this test sends one message as one conversation, per channel name in credentials.yml. A channel
-# without a client here is reported as skipped. Hook for the website channel: add
-#   CHANNEL_CLIENTS["addons.website_channel.WebsiteInput"] = <function(servers, conversation, text)>
-# where `conversation` names one chat (the same value for every message of it).
+# without a client here is reported as skipped. `conversation` names one chat (the same for all its messages).
 ChannelClient = Callable[[Servers, str, str], object]
 
 
@@ -33,7 +35,38 @@ def rest_client(servers: Servers, conversation: str, text: str) -> object:
     return servers.rest(conversation, text)
 
 
-CHANNEL_CLIENTS: Dict[str, ChannelClient] = {"addons.rest_channel.RestInput": rest_client}
+# The website channel's current token for each conversation (a new one comes back with every reply).
+WEBSITE_TOKENS: Dict[str, str] = {}
+
+
+def website_client(servers: Servers, conversation: str, text: str) -> object:
+    """Starts the conversation on first use, as the widget does, then sends `text` with its latest token."""
+
+    def post(path: str, body: Dict[str, str], token: str = "") -> Dict:
+        headers = {"Content-Type": "application/json", "Origin": f"http://localhost:{DEMO_PORTS['support']}"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(
+            f"{servers.rasa_url}/webhooks/website/{path}", json.dumps(body).encode(), headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as reply:
+                return json.loads(reply.read())
+        except urllib.error.HTTPError as refused:  # a refused message must not leak either
+            assert refused.code < 500, refused.code
+            return json.loads(refused.read())
+
+    if conversation not in WEBSITE_TOKENS:
+        WEBSITE_TOKENS[conversation] = post("session", {"audience": "survivor"})["token"]
+    reply = post("message", {"message": text}, WEBSITE_TOKENS[conversation])
+    WEBSITE_TOKENS[conversation] = reply.get("token", WEBSITE_TOKENS[conversation])
+    return reply
+
+
+CHANNEL_CLIENTS: Dict[str, ChannelClient] = {
+    "addons.rest_channel.RestInput": rest_client,
+    "addons.website_channel.WebsiteInput": website_client,
+}
 CHANNELS = list(yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")))
 
 PHONE = "07700 900 123"
@@ -100,13 +133,24 @@ def test_logging_configuration_removes_message_text(log_level: str) -> None:
     assert "processor.message.parse" not in logged and "Received user message" not in logged
 
 
-@pytest.mark.parametrize("script", ["scripts/run.sh", "scripts/shell.sh"])
+@pytest.mark.parametrize("script", ["scripts/run.sh", "scripts/shell.sh", "scripts/run_scaled.sh"])
 def test_scripts_log_safely_and_keep_the_api_closed(script: str) -> None:
     text = (ROOT / script).read_text(encoding="utf-8")
-    assert "--logging-config-file deploy/logging.yml" in text
-    assert "LOG_LEVEL=INFO" in text and "FORCE_JSON_LOGGING=1" in text and "RASA_TELEMETRY_ENABLED=false" in text
+    common = (ROOT / "scripts" / "common.sh").read_text(encoding="utf-8")
+    assert "--logging-config-file deploy/logging.yml" in common
+    assert "LOG_LEVEL=INFO" in common and "FORCE_JSON_LOGGING=1" in common and "RASA_TELEMETRY_ENABLED=false" in common
+    assert "source scripts/common.sh" in text
+    joined = text.replace("\\\n", " ")  # one line per command
+    commands = joined.splitlines()
+    launches = [
+        line for line in commands if re.search(r"\brasa (run|shell)\b", line) and not line.lstrip().startswith("#")
+    ]
+    assert launches, "no server is started here"
+    assert joined.index("server_env") < joined.index(launches[0].strip()), "the logging environment is set first"
+    for launch in launches:
+        assert '"${logging[@]}"' in launch, launch
     for flag in ("--debug", "-vv", "--verbose", "--enable-api", "--cors"):
-        assert flag not in text.split()
+        assert flag not in text.split() and flag not in common.split()
 
 
 @pytest.fixture(scope="module")
