@@ -71,6 +71,24 @@ CHANNELS = list(yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="ut
 
 PHONE = "07700 900 123"
 PHONE_PARTS = ["07700", "900 123", "7700900123"]
+# A place the gazetteer knows (nation: wales) that none of the assistant's own wording names, so any copy of it
+# in a log or the store came from what was typed. ("Swansea" would not do: the support directory lists a SARC
+# there, and the bot's stored reply may name it when it recommends Welsh services.)
+PLACE = "Wrexham"
+# Channels that hand a "/..." message the bot did not offer to Rasa as it is (the website channel strips the "/"),
+# so Rasa warns about it and our log filter must shorten the warning.
+PASSES_UNOFFERED_PAYLOADS = {"addons.rest_channel.RestInput"}
+
+
+def assistant_wording() -> str:
+    """Everything the assistant can say: the domain's responses and the data its actions read."""
+    files = [ROOT / "domain.yml", *sorted((ROOT / "data").glob("*/*.yml"))]
+    return "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in files
+        if path.parent.name in {"knowledge", "support", "wording"} or path.name == "domain.yml"
+    )
+
 
 # Rasa's own logging set-up, in Rasa's order (rasa/__main__.py), with our configuration file; then log
 # lines the way Rasa writes them when something goes wrong with a message.
@@ -168,7 +186,7 @@ def conversations(marker: str, other: str) -> List[List[str]]:
     return [
         [
             f"Hello, my name is {marker} and my number is {PHONE}",
-            f"I live in Swansea, you can email me at {marker.lower()}@example.org",
+            f"I live in {PLACE}, you can email me at {marker.lower()}@example.org",
             "I need to talk to someone",
             "I want to kill myself. DOB 03.04.90",
         ],
@@ -183,6 +201,7 @@ def test_nothing_typed_reaches_logs_or_store(channel: str, production: Servers, 
     client = CHANNEL_CLIENTS.get(channel)
     if client is None:
         pytest.skip(f"no privacy client for channel {channel!r}: add one to CHANNEL_CLIENTS in {Path(__file__).name}")
+    assert PLACE.lower() not in assistant_wording().lower(), f"the assistant can say {PLACE!r}: pick another PLACE"
     store = redis.Redis(port=redis_port, decode_responses=True)
     store.flushall()
     marker, other = new_marker(), new_marker()
@@ -194,11 +213,12 @@ def test_nothing_typed_reaches_logs_or_store(channel: str, production: Servers, 
     for name, path in production.logs.items():
         logged = path.read_text(encoding="utf-8")
         assert logged, f"the {name} server logged nothing"
-        for secret in [marker, marker.lower(), other, other.lower(), "Swansea", "03.04.90", *PHONE_PARTS]:
+        for secret in [marker, marker.lower(), other, other.lower(), PLACE, "03.04.90", *PHONE_PARTS]:
             assert secret not in logged, f"{secret!r} is in the {name} server's log {path}"
 
-    # The filter ran in the Rasa server: the warnings about the "/" messages are there, shortened.
-    assert "could not be read as a button payload" in production.logs["rasa"].read_text(encoding="utf-8")
+    if channel in PASSES_UNOFFERED_PAYLOADS:
+        # The filter ran in the Rasa server: the warnings about the "/" messages are there, shortened.
+        assert "could not be read as a button payload" in production.logs["rasa"].read_text(encoding="utf-8")
 
     keys = store.keys("*")
     assert len(keys) >= 3, "every conversation is stored"
@@ -207,7 +227,7 @@ def test_nothing_typed_reaches_logs_or_store(channel: str, production: Servers, 
     for key in keys:
         assert 0 < store.ttl(key) <= window, f"{key} must expire within domain.yml's window"
         stored += store.get(key)
-    for secret in [marker, marker.lower(), "Swansea", "03.04.90", *PHONE_PARTS]:
+    for secret in [marker, marker.lower(), PLACE, "03.04.90", *PHONE_PARTS]:
         assert secret not in stored
     for placeholder in ("[name]", "[phone number]", "[email]", "[place]", "[date of birth]"):
         assert placeholder in stored
