@@ -15,12 +15,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MPLCONFIGDIR=/tmp/matplotlib
 
 WORKDIR /app
-COPY requirements.txt constraints.txt ./
+COPY requirements.txt requirements-encoder.txt constraints.txt ./
 RUN pip install 'pip==24.0' 'setuptools==70.3.0' 'wheel==0.45.1' \
     && pip install -c constraints.txt -r requirements.txt
 
 COPY . .
 RUN python -m addons.spacy_pipeline \
+    && python -m addons.sentence_encoder \
     && RASA_MAX_CACHE_SIZE=0 PYTHONWARNINGS=ignore rasa train --fixed-model-name rights-companion --out models \
     && rm -rf .rasa
 

@@ -1,11 +1,13 @@
-"""Custom Rasa NLU components: gazetteer entities and the deterministic crisis override, both on spaCy docs."""
+"""Custom Rasa NLU components: gazetteer entities and the crisis override on spaCy docs, and sentence embeddings."""
 
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+import numpy as np
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -13,14 +15,17 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from addons import action_fallback, action_validation
 from addons.crisis import CrisisMatcher
 from addons.gazetteer import EntityMatcher, load_gazetteers
+from addons.sentence_encoder import SentenceEncoder
 
 # Every process that serves this model imports this module: the action server's replies are checked with a
 # validator built once per process (addons/action_validation.py says why), and a failed custom action gives
@@ -162,3 +167,56 @@ class CrisisDetector(_DataFileComponent, EntityExtractorMixin):
         message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
         entity = {"entity": CRISIS_ENTITY, "value": crisis_type, "start": 0, "end": 0, "confidence": 1.0}
         message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name([entity]), add_to_output=True)
+
+
+@lru_cache(maxsize=2)
+def sentence_encoder(model_dir: str) -> SentenceEncoder:
+    """One encoder per model directory and process (the weights are 90 MB)."""
+    return SentenceEncoder(Path(model_dir))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds each message's all-MiniLM-L6-v2 embedding (addons/sentence_encoder.py) as dense sentence features.
+
+    `scale` weighs the embedding against the count features in the linear classifier: chosen by
+    cross-validation (README "Understanding").
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {**DenseFeaturizer.get_default_config(), "model": "models/encoder/all-MiniLM-L6-v2", "scale": 10.0}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SentenceEmbeddingFeaturizer":
+        return cls(execution_context.node_name, config)
+
+    @classmethod
+    def validate_config(cls, config: Dict[str, Any]) -> None:
+        """The scale must be a positive number."""
+        scale = config.get("scale")
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale <= 0:
+            raise ValueError(f"SentenceEmbeddingFeaturizer: scale must be a positive number, not {scale!r}")
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Adds the embedding of every message that has text (all messages in one go)."""
+        with_text = [message for message in messages if message.get(TEXT)]
+        if not with_text:
+            return messages
+        encoder = sentence_encoder(str(self._config["model"]))
+        vectors = encoder.embed([message.get(TEXT) for message in with_text]) * float(self._config["scale"])
+        for message, vector in zip(with_text, vectors):
+            features = Features(vector[np.newaxis, :], FEATURE_TYPE_SENTENCE, TEXT, self._identifier)
+            message.add_features(features)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Adds the embeddings of the training examples."""
+        self.process(training_data.training_examples)
+        return training_data

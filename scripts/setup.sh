@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes .venv with Python 3.10 (Rasa 3.6 needs 3.8-3.10), installs pinned requirements when they change,
-# and builds the blank spaCy pipeline. Safe to run again: it only does what is missing.
+# builds the blank spaCy pipeline and puts the sentence encoder's model files in models/encoder.
+# Safe to run again: it only does what is missing.
 #   scripts/setup.sh          runtime only
 #   scripts/setup.sh --dev    runtime plus test tools
 set -euo pipefail
@@ -48,6 +49,11 @@ install runtime requirements.txt
 if [ "${1:-}" = "--dev" ]; then
   install dev requirements.txt requirements-dev.txt
 fi
+
+if [ ! -f models/encoder/all-MiniLM-L6-v2/model.safetensors ]; then
+  say "Fetching the sentence encoder's model files (91 MB, pinned and hash-checked)"
+fi
+.venv/bin/python -m addons.sentence_encoder >/dev/null  # checks the files, fetches them only if missing
 
 if [ ! -f models/spacy/en_rights_companion/meta.json ]; then
   say "Building the blank English spaCy pipeline (no download)"
