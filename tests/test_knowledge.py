@@ -13,7 +13,8 @@ from tests.conftest import ROOT
 
 OLD_RAPE_CRISIS_NUMBER = re.compile(r"0808\s*802\s*9999")
 # UK phone numbers as written in replies: 3+ digit groups ("0808 500 2222", "116 123", "999", "07860 077333").
-PHONE = re.compile(r"(?<![\w/.%-])(?:\+44\s?|0)?\d{2,5}(?:[ ]\d{2,6}){0,3}(?![\w/.%-])")
+# A full stop after a number ends its sentence; one followed by a digit ("44.5") is part of another number.
+PHONE = re.compile(r"(?<![\w/.%-])(?:\+44\s?|0)?\d{2,5}(?:[ ]\d{2,6}){0,3}(?![\w/%-]|\.\d)")
 # Short numbers that are routes, not phone numbers to check character by character ("press 55", "option 2").
 NOT_PHONE = re.compile(r"^\d{1,2}$|^(19|20)\d{2}$")
 SHORT_CODE_CONTEXT = re.compile(r"\b(call|dial|ring|phone|text|sms|on|to)\b[^.\n]{0,12}$")
@@ -113,6 +114,9 @@ def test_the_phone_pattern_finds_the_numbers_people_dial():
         "999",
     }
     assert phone_numbers("on 12 January 2026, press 55, s.44A(4), 30 minutes, Good Practice in Action 014") == set()
+    assert phone_numbers("Young people can call Childline on 0800 1111.") == {"08001111"}
+    assert phone_numbers("Call Samaritans on 116 123. Or text 85258.") == {"116123", "85258"}
+    assert phone_numbers("version 2.5.1, section 44.5") == set()
 
 
 def _syllables(word: str) -> int:
