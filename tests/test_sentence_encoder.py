@@ -67,6 +67,14 @@ def test_odd_and_very_long_input_is_cut_and_never_fails(encoder):
     assert len(encoder.tokenizer.encode("word " * 2000)) == MAX_WORD_PIECES
 
 
+def test_a_long_message_keeps_its_beginning_and_the_question_at_its_end(encoder):
+    tokenizer = encoder.tokenizer
+    ids = tokenizer.encode("i was assaulted " + "and then " * 300 + "can police read my counselling notes?")
+    question = tokenizer.encode("can police read my counselling notes?")[1:-1]
+    assert ids[1:4] == tokenizer.encode("i was assaulted")[1:-1]
+    assert ids[-1 - len(question) : -1] == question
+
+
 def test_the_pipeline_uses_the_encoder_with_a_valid_scale():
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     (step,) = [s for s in config["pipeline"] if s["name"].endswith("SentenceEmbeddingFeaturizer")]
