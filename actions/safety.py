@@ -1,4 +1,9 @@
-"""Safety first: emergency routes for danger, suicidal thoughts, self-harm or a very recent assault."""
+"""Safety first: emergency routes for danger, suicidal thoughts, self-harm or a very recent assault.
+
+The crisis may be the writer's own or someone else's ("someone_else_suicide" and so on, from addons/crisis.py,
+when a counsellor, parent or friend writes about a person at risk): the opening then speaks to the helper.
+Emergency routes come first either way.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from actions.knowledge import directory, knowledge, wording
 from actions.support_finder import YOUNG_AGE_GROUPS, contact_line, entity_values
 
 CRISIS_INTENT = "crisis"
+SOMEONE_ELSE = "someone_else_"
 # The classifier's next guess must be at least this sure before we offer to answer it afterwards.
 OTHER_QUESTION_MIN_CONFIDENCE = 0.3
 
@@ -22,14 +28,22 @@ def crisis_type(tracker: Tracker) -> str:
     return found[0] if found else "unknown"
 
 
+def for_kind(table: Dict[str, Any], kind: str) -> Any:
+    """The entry for a crisis type; someone else's crisis without its own entry uses its type's, then "unknown"."""
+    if kind in table:
+        return table[kind]
+    base = kind[len(SOMEONE_ELSE) :] if kind.startswith(SOMEONE_ELSE) else None
+    return table.get(base, table.get("unknown"))
+
+
 def crisis_routes(kind: str, age_group: Optional[str], nation: Optional[str]) -> List[str]:
     """Service ids to show, emergency routes first, then Childline for young people and Welsh services."""
     text = wording("wording/crisis")
-    routes = list(text["routes"].get(kind, text["routes"]["unknown"]))
+    routes = list(for_kind(text["routes"], kind))
     if age_group in YOUNG_AGE_GROUPS:
         routes[3:3] = text["young_routes"]
     if nation == "wales":
-        routes.extend(text["wales_routes"].get(kind, []))
+        routes.extend(for_kind(text["wales_routes"], kind) or [])
     return list(dict.fromkeys(routes))
 
 
@@ -59,7 +73,7 @@ class ActionCrisisResponse(Action):
         services = directory()
         routes = crisis_routes(kind, ages[0] if ages else None, nations[0] if nations else None)
         lines = "\n".join(contact_line(services[r]) for r in routes if r in services)
-        opening = text["opening"].get(kind, text["opening"]["unknown"])
+        opening = for_kind(text["opening"], kind)
         dispatcher.utter_message(text=f"{opening}\n\n{text['routes_heading']}\n{lines}\n\n{text['closing']}")
         follow_up = other_question(tracker)
         if follow_up:

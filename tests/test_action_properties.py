@@ -42,6 +42,7 @@ CATEGORIES = sorted(
         *("24_7", "men", "lgbt", "deaf_bsl", "welsh_language", "child", "recent_assault", "mental_health"),
         *("danger", "suicide", "self_harm", "unknown", "police_request", "court_order", "whole_file", "specific"),
         *("asked", "age:under_16", "age:adult"),
+        *("someone_else_danger", "someone_else_suicide", "someone_else_self_harm", "someone_else_recent_assault"),
     }
 )
 EXAMPLES = 150  # per property; the every-action property runs EXAMPLES_PER_ACTION for each action

@@ -235,6 +235,35 @@ def test_a_crisis_without_a_known_type_still_gets_every_emergency_route():
         assert route in text
 
 
+@pytest.mark.parametrize(
+    "kind", ["someone_else_danger", "someone_else_suicide", "someone_else_self_harm", "someone_else_recent_assault"]
+)
+def test_a_crisis_about_someone_else_speaks_to_the_helper_with_999_first(kind):
+    text = run(ActionCrisisResponse(), make_tracker("crisis", entities=[entity("crisis_type", kind)]))[0][0]["text"]
+    assert "someone" in text.split("\n")[0]
+    assert text.index("999") < text.index("116 123") < text.index("0808 500 2222")
+    assert "55" in text and "BSL" in text
+
+
+def test_a_recent_assault_crisis_of_someone_else_is_told_about_sarcs():
+    tracker = make_tracker("crisis", entities=[entity("crisis_type", "someone_else_recent_assault")])
+    assert "SARC" in run(ActionCrisisResponse(), tracker)[0][0]["text"]
+
+
+def test_a_crisis_about_someone_else_in_wales_adds_welsh_routes():
+    tracker = make_tracker(
+        "crisis", entities=[entity("crisis_type", "someone_else_suicide"), entity("nation", "wales")]
+    )
+    assert "111" in run(ActionCrisisResponse(), tracker)[0][0]["text"]
+
+
+def test_a_crisis_of_an_unknown_kind_about_someone_else_falls_back_to_its_type():
+    tracker = make_tracker("crisis", entities=[entity("crisis_type", "someone_else_something_new")])
+    text = run(ActionCrisisResponse(), tracker)[0][0]["text"]
+    for route in ("999", "55", "BSL", "116 123", "0808 500 2222"):
+        assert route in text
+
+
 # ---------------------------------------------------------------- request checker
 
 

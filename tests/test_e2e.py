@@ -18,6 +18,22 @@ def test_a_crisis_message_gets_emergency_routes_before_anything_else(chat):
     assert "0808 500 2222" in reply
 
 
+def test_a_crisis_about_a_client_in_the_middle_of_the_checklist_gets_999_before_the_next_question(chat):
+    chat("I'm a counsellor")
+    assert "court order" in chat("can you help me check a request the police sent?")
+    assert "in writing" in chat('/inform{"request_kind":"police_request"}')
+    reply = chat("yes. sorry, my client has just rung, she says she has swallowed a whole box of her tablets")
+    assert reply.index("999") < reply.index("116 123") < reply.index("0808 500 2222")
+    assert "someone" in reply.split("\n")[0]
+    assert "exactly what information" not in reply
+
+
+def test_indirect_suicidal_thoughts_in_the_middle_of_the_checklist_get_crisis_routes(chat):
+    chat("go through the checklist with me")
+    reply = chat("honestly i cant keep going anymore, everyone would cope fine without me")
+    assert reply.index("999") < reply.index("116 123")
+
+
 def test_a_counsellor_completes_the_request_checker_and_hears_about_chief_inspector_sign_off(chat):
     assert "counsellors" in chat("I'm a counsellor")
     assert "court order" in chat("can you help me check a request the police sent?")
