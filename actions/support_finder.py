@@ -14,7 +14,8 @@ from actions.knowledge import Service, directory, wording
 UK_NATIONS = ("england", "wales", "scotland", "northern_ireland")
 COVERED_NATIONS = ("england", "wales")
 YOUNG_AGE_GROUPS = ("under_16", "16_17", "under_18")
-FINDER_KINDS = ("helpline", "local_service", "legal")
+FIND_SUPPORT_INTENT = "find_support"
+FINDER_KINDS = ("helpline", "urgent_line", "local_service", "legal")
 CHILD_SERVICE = "childline"
 # Kept in the support_needs slot while our England-or-Wales question is open.
 ASKED = "asked"
@@ -29,6 +30,7 @@ class Situation:
     age_group: Optional[str] = None
     nation: Optional[str] = None
     role: Optional[str] = None
+    named: Tuple[str, ...] = ()  # services asked for by name ("the Mind infoline"): their directory ids
 
     @property
     def young(self) -> bool:
@@ -86,7 +88,7 @@ def contact_line(service: Service, describe: bool = False) -> str:
     if service.website:
         line += f" {service.website}"
     details = [service.what] if describe else []
-    if service.note and (describe or service.kind == "emergency"):
+    if service.note and (describe or service.kind in ("emergency", "urgent_line")):
         details.append(service.note)
     return "\n  ".join([line, *details])
 
@@ -98,8 +100,8 @@ def _allowed(service: Service, situation: Situation) -> bool:
     nation = situation.nation if situation.nation in UK_NATIONS else None
     if nation and nation not in service.nations:
         return False
-    if not nation and not set(service.nations) & {"england"}:
-        return False  # nation unknown: services that only cover Wales wait for the question
+    if not nation and not set(service.nations) & {"england"} and "welsh_language" not in situation.needs:
+        return False  # nation unknown: services that only cover Wales wait for the question (or Welsh, asked for)
     if who.get("gender") == "women" and "men" in situation.needs:
         return False
     if who.get("gender") == "men" and "men" not in situation.needs:
@@ -132,11 +134,16 @@ def _score(service: Service, situation: Situation) -> int:
 
 
 def choose_services(situation: Situation, services: Iterable[Service]) -> List[Service]:
-    """The best 2-4 services for this situation, best first (more when several needs were named)."""
-    candidates = [s for s in services if _allowed(s, situation)]
+    """The best 2-4 services for this situation, best first (more when several needs were named).
+
+    Services asked for by name come first, whoever they are for; the rest are chosen for the situation.
+    """
+    services = list(services)
+    named = [s for name in situation.named for s in services if s.id == name]
+    candidates = [s for s in services if _allowed(s, situation) and s not in named]
     ranked = sorted(candidates, key=lambda s: -_score(s, situation))  # stable: directory order breaks ties
     count = 4 if len(situation.needs) >= 2 or situation.nation == "wales" else 3
-    return ranked[:count]
+    return (named + ranked)[: max(count, len(named) + 1)]
 
 
 def nation_would_change_answer(situation: Situation, services: Iterable[Service]) -> bool:
@@ -174,7 +181,9 @@ def current_situation(tracker: Tracker) -> Tuple[Situation, bool]:
     ages = entity_values(tracker, "age_group") or [n[len(AGE_PREFIX) :] for n in kept if n.startswith(AGE_PREFIX)]
     nations = entity_values(tracker, "nation")
     nation = nations[0] if nations else None
-    return Situation(frozenset(needs), ages[0] if ages else None, nation, slot_text(tracker, "role")), bool(kept)
+    named = tuple(dict.fromkeys(entity_values(tracker, "organisation")))
+    situation = Situation(frozenset(needs), ages[0] if ages else None, nation, slot_text(tracker, "role"), named)
+    return situation, bool(kept)
 
 
 class ActionFindSupport(Action):

@@ -10,8 +10,8 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import ActionAnswer, ActionClarify
-from actions.knowledge import knowledge
+from actions.answers import ActionAcknowledgeRole, ActionAnswer, ActionClarify
+from actions.knowledge import directory, knowledge
 from actions.request_checker import (
     ActionAssessRequest,
     AskRequestKind,
@@ -131,6 +131,69 @@ def test_an_unsure_guess_that_might_be_a_crisis_shows_the_safety_line_first():
     assert "999" in messages[0]["text"]
 
 
+def test_a_role_on_its_own_is_acknowledged_with_next_steps_for_that_role():
+    ranking = [{"name": "tell_role", "confidence": 0.97}, {"name": "greet", "confidence": 0.02}]
+    messages, _ = run(ActionAcknowledgeRole(), make_tracker("tell_role", slots={"role": "therapist"}, ranking=ranking))
+    assert len(messages) == 1
+    assert any(b["payload"] == "/start_request_check" for b in messages[0]["buttons"])
+
+
+def test_a_counsellor_who_also_asks_a_question_gets_the_answer_for_counsellors():
+    ranking = [{"name": "tell_role", "confidence": 0.6}, {"name": "ask_signoff", "confidence": 0.35}]
+    tracker = make_tracker("tell_role", slots={"role": "therapist", "disclaimer_shown": True}, ranking=ranking)
+    messages, _ = run(ActionAcknowledgeRole(), tracker)
+    assert "counsellors" in messages[0]["text"]
+    assert knowledge().by_intent("ask_signoff").answers["professional"] in messages[-1]["text"]
+
+
+def test_a_survivor_who_also_asks_for_support_gets_services():
+    ranking = [{"name": "tell_role", "confidence": 0.55}, {"name": "find_support", "confidence": 0.4}]
+    tracker = make_tracker("tell_role", [entity("support_need", "men")], {"role": "survivor"}, ranking)
+    text = all_text(run(ActionAcknowledgeRole(), tracker)[0])
+    assert "SurvivorsUK" in text
+
+
+def test_a_weak_second_guess_is_not_answered_after_a_role():
+    ranking = [{"name": "tell_role", "confidence": 0.85}, {"name": "ask_signoff", "confidence": 0.1}]
+    messages, _ = run(ActionAcknowledgeRole(), make_tracker("tell_role", slots={"role": "survivor"}, ranking=ranking))
+    assert len(messages) == 1 and "chief inspector" not in all_text(messages)
+
+
+def test_an_own_case_question_about_notes_gets_the_caveat_then_the_general_answer_on_notes():
+    ranking = [{"name": "ask_own_case", "confidence": 0.45}, {"name": "ask_counselling_records", "confidence": 0.3}]
+    tracker = make_tracker("ask_own_case", slots={"disclaimer_shown": True}, ranking=ranking)
+    messages, _ = run(ActionAnswer(), tracker)
+    assert "own case" in messages[0]["text"]
+    assert "chief inspector" in messages[-1]["text"]
+
+
+@pytest.mark.parametrize("nation, name", [("scotland", "Scotland"), ("northern_ireland", "Northern Ireland")])
+def test_someone_in_scotland_or_northern_ireland_hears_the_rules_are_for_england_and_wales(nation, name):
+    tracker = make_tracker("ask_counselling_records", [entity("nation", nation)], {"disclaimer_shown": True})
+    messages, _ = run(ActionAnswer(), tracker)
+    assert name in messages[0]["text"] and "England and Wales" in messages[0]["text"]
+    assert knowledge().by_id("where_apply").sources[0].url in messages[0]["text"]
+    assert "chief inspector" in messages[-1]["text"]
+
+
+def test_the_scope_caveat_is_not_repeated_on_the_where_the_rules_apply_answer():
+    tracker = make_tracker("ask_where_apply", [entity("nation", "scotland")], {"disclaimer_shown": True})
+    messages, _ = run(ActionAnswer(), tracker)
+    assert len(messages) == 1
+
+
+def test_a_child_asking_about_their_notes_is_also_told_about_childline():
+    tracker = make_tracker("ask_written_notice", [entity("age_group", "under_16")], {"disclaimer_shown": True})
+    messages, _ = run(ActionAnswer(), tracker)
+    assert "0800 1111" in messages[-1]["text"] and "parent" in all_text(messages)
+
+
+def test_a_child_whose_message_was_unclear_still_hears_about_childline():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "ask_written_notice", "confidence": 0.35}]
+    tracker = make_tracker("nlu_fallback", [entity("age_group", "under_16")], ranking=ranking)
+    assert "0800 1111" in all_text(run(ActionClarify(), tracker)[0])
+
+
 # ---------------------------------------------------------------- support finder
 
 
@@ -186,6 +249,38 @@ def test_scotland_is_told_the_rules_and_services_differ():
     messages, _ = run(ActionFindSupport(), make_tracker("find_support", entities=[entity("nation", "scotland")]))
     assert "Scotland" in messages[0]["text"]
     assert "rape_crisis_247" not in messages[0]["text"] and "0808 500 2222" not in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "service_id", ["mind", "victim_support", "karma_nirvana", "samaritans", "childline", "live_fear_free"]
+)
+def test_a_service_asked_for_by_name_comes_first(service_id):
+    tracker = make_tracker("find_support", [entity("organisation", service_id)])
+    text = run(ActionFindSupport(), tracker)[0][0]["text"]
+    service = directory()[service_id]
+    first = text.split("\n• ")[1]
+    assert first.startswith(service.name) and (service.phone or service.website) in first
+
+
+def test_forced_marriage_finds_karma_nirvana():
+    situation = Situation(needs=frozenset({"forced_marriage"}))
+    assert "karma_nirvana" in [s.id for s in choose_services(situation, directory().values())]
+
+
+def test_asking_for_welsh_language_support_finds_welsh_services_without_asking_the_nation_first():
+    situation = Situation(needs=frozenset({"welsh_language"}))
+    assert "live_fear_free" in [s.id for s in choose_services(situation, directory().values())]
+
+
+def test_urgent_mental_health_help_in_wales_includes_nhs_111_press_2():
+    situation = Situation(needs=frozenset({"mental_health"}), nation="wales")
+    assert "nhs_111_wales" in [s.id for s in choose_services(situation, directory().values())]
+
+
+def test_an_adult_worried_about_a_child_is_pointed_to_the_nspcc():
+    situation = Situation(needs=frozenset({"worried_about_child"}), role="professional")
+    chosen = [s.id for s in choose_services(situation, directory().values())]
+    assert chosen[0] == "nspcc"
 
 
 # ---------------------------------------------------------------- safety

@@ -12,7 +12,9 @@ import pytest
 import yaml
 from rasa.core.agent import Agent, load_agent
 from rasa.shared.nlu.training_data.loading import load_data
+from rasa_sdk import Tracker
 
+from actions.answers import TELL_ROLE_INTENT, follow_up_request
 from tests.conftest import RESULTS, ROOT
 
 HOLDOUT = ROOT / "tests" / "nlu" / "holdout.yml"
@@ -69,6 +71,17 @@ def test_intents_on_held_out_messages_reach_macro_f1_of_0_90(agent: Agent):
     }
     (RESULTS / "nlu_holdout.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     assert macro_f1 >= 0.90, f"macro-F1 {macro_f1:.3f}; worst: {sorted(scores.items(), key=lambda kv: kv[1])[:5]}"
+
+
+def test_a_plain_role_statement_is_not_answered_as_a_question(agent: Agent):
+    """Held-out "I'm a counsellor" messages: the role action answers a second question for at most 1 in 12."""
+    examples = [e.get("text") for e in load_data(str(HOLDOUT)).intent_examples if e.get("intent") == TELL_ROLE_INTENT]
+    answered = []
+    for parsed in parse_all(agent, examples):
+        tracker = Tracker("held-out", {}, parsed, [], False, None, {}, "action_listen")
+        if follow_up_request(tracker, skip={TELL_ROLE_INTENT, "crisis"}) is not None:
+            answered.append(parsed["text"])
+    assert examples and len(answered) <= len(examples) / 12, f"answered as questions: {answered}"
 
 
 def test_crisis_messages_are_caught_and_ordinary_ones_are_not(agent: Agent):
