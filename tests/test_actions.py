@@ -98,6 +98,16 @@ def test_a_counsellor_gets_the_professional_variant_and_a_survivor_the_plain_one
     assert entry.answers["default"] in survivor[-1]["text"]
 
 
+def test_a_survivor_asking_if_their_counsellor_will_tell_them_is_answered_as_the_client():
+    entry = knowledge().by_intent("ask_talk_to_client")
+    survivor, _ = run(ActionAnswer(), make_tracker(entry.intent, slots={"role": "survivor", "disclaimer_shown": True}))
+    counsellor, _ = run(
+        ActionAnswer(), make_tracker(entry.intent, slots={"role": "therapist", "disclaimer_shown": True})
+    )
+    assert "Your counsellor" in survivor[0]["text"] and "your client" not in survivor[0]["text"]
+    assert "your client" in counsellor[0]["text"]
+
+
 def test_answers_offer_related_questions_as_buttons():
     messages, _ = run(ActionAnswer(), make_tracker("ask_what_changed", slots={"disclaimer_shown": True}))
     payloads = [b["payload"] for b in messages[-1]["buttons"]]
