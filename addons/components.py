@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -169,6 +170,10 @@ class CrisisDetector(_DataFileComponent, EntityExtractorMixin):
         message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name([entity]), add_to_output=True)
 
 
+# What Rasa reads as a button payload: "/intent" with optional JSON entities ("/inform{"nation":"wales"}").
+BUTTON_PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
+
+
 @lru_cache(maxsize=2)
 def sentence_encoder(model_dir: str) -> SentenceEncoder:
     """One encoder per model directory and process (the weights are 90 MB)."""
@@ -205,12 +210,20 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             raise ValueError(f"SentenceEmbeddingFeaturizer: scale must be a positive number, not {scale!r}")
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Adds the embedding of every message that has text (all messages in one go)."""
+        """Adds the embedding of every message that has text (all messages in one go).
+
+        A button payload ("/inform{...}") gets zeros: Rasa's RegexMessageHandler sets its intent at the end of
+        the pipeline whatever the classifier says, so embedding it would only cost time.
+        """
         with_text = [message for message in messages if message.get(TEXT)]
         if not with_text:
             return messages
         encoder = sentence_encoder(str(self._config["model"]))
-        vectors = encoder.embed([message.get(TEXT) for message in with_text]) * float(self._config["scale"])
+        texts = [message.get(TEXT) for message in with_text]
+        typed = [i for i, text in enumerate(texts) if not BUTTON_PAYLOAD.match(text)]
+        vectors = np.zeros((len(texts), encoder.size), dtype=np.float32)
+        if typed:
+            vectors[typed] = encoder.embed([texts[i] for i in typed]) * float(self._config["scale"])
         for message, vector in zip(with_text, vectors):
             features = Features(vector[np.newaxis, :], FEATURE_TYPE_SENTENCE, TEXT, self._identifier)
             message.add_features(features)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import yaml
+from rasa.shared.nlu.training_data.message import Message
 
 from addons.components import SentenceEmbeddingFeaturizer
 from addons.sentence_encoder import FILES, MAX_WORD_PIECES, MODEL_DIR, SentenceEncoder, model_ready
@@ -81,3 +82,14 @@ def test_the_pipeline_uses_the_encoder_with_a_valid_scale():
     SentenceEmbeddingFeaturizer.validate_config({**SentenceEmbeddingFeaturizer.get_default_config(), **step})
     with pytest.raises(ValueError):
         SentenceEmbeddingFeaturizer.validate_config({"scale": 0})
+
+
+def test_typed_messages_are_embedded_and_button_payloads_are_not():
+    config = {**SentenceEmbeddingFeaturizer.get_default_config(), "alias": "embeddings"}
+    featurizer = SentenceEmbeddingFeaturizer("embeddings", config)
+    typed, payload = Message(data={"text": "can police read my notes"}), Message(data={"text": '/inform{"x":"y"}'})
+    featurizer.process([typed, payload])
+    typed_vector = typed.get_dense_features("text")[1].features
+    payload_vector = payload.get_dense_features("text")[1].features
+    assert typed_vector.shape == payload_vector.shape == (1, 384)
+    assert np.linalg.norm(typed_vector) > 1 and not payload_vector.any()
