@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import KnowledgeEntry, directory, knowledge, wording
+from actions.safety import CRISIS_INTENT
 from actions.support_finder import (
     CHILD_SERVICE,
     FIND_SUPPORT_INTENT,
@@ -103,7 +104,8 @@ def send_answer(
 ) -> List[EventType]:
     """Sends one sourced answer, after the "not legal advice" note the first time and for own-case questions.
 
-    Someone in Scotland or Northern Ireland first hears that these rules are for England and Wales.
+    Someone in Scotland or Northern Ireland first hears that these rules are for England and Wales; someone
+    under 18 also hears about Childline.
     """
     events: List[EventType] = []
     text = wording("wording/answers")
@@ -132,7 +134,7 @@ class ActionAnswer(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         intent = latest_intent(tracker)
         if intent == OWN_CASE_INTENT:  # "will police get MY notes?": the general answer on that, after the caveat
-            topic = knowledge().by_intent(follow_up_request(tracker, skip={OWN_CASE_INTENT, "crisis"}))
+            topic = knowledge().by_intent(follow_up_request(tracker, skip={OWN_CASE_INTENT, CRISIS_INTENT}))
             if topic is not None:
                 return send_answer(dispatcher, tracker, topic, own_case=True)
         entry = knowledge().by_intent(intent)
@@ -150,7 +152,7 @@ class ActionAcknowledgeRole(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         text = wording("wording/answers")
         role = slot_text(tracker, "role") or "unknown"
-        request = follow_up_request(tracker, skip={TELL_ROLE_INTENT, "crisis"})
+        request = follow_up_request(tracker, skip={TELL_ROLE_INTENT, CRISIS_INTENT})
         if request is None:
             ack = text["role_ack"].get(role, text["role_ack"]["unknown"])
             dispatcher.utter_message(text=ack["text"], buttons=ack["buttons"])
@@ -185,7 +187,7 @@ class ActionClarify(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         text = wording("wording/answers")
         ranking = tracker.latest_message.get("intent_ranking") or []
-        if any(r.get("name") == "crisis" and r.get("confidence", 0) >= CRISIS_HINT for r in ranking):
+        if any(r.get("name") == CRISIS_INTENT and r.get("confidence", 0) >= CRISIS_HINT for r in ranking):
             dispatcher.utter_message(text=text["safety_line"])
         young = childline_note(tracker)
         if young:
