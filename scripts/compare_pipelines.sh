@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compares candidate NLU pipelines (scripts/pipelines/*.yml) by 3-fold cross-validation on our training data
 # and on the independent held-out set, and writes results/pipeline_choice.md. Slow (DIET): run by hand,
-# not in `make test`:  scripts/compare_pipelines.sh
+# not in `make test`:  scripts/compare_pipelines.sh [name ...]
+# With names, only those candidates run and their rows are added to the existing table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false RASA_MAX_CACHE_SIZE=0 PYTHONWARNINGS=ignore
@@ -9,7 +10,13 @@ scripts/setup.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 out=results/pipeline_choice.md
-{
+if [ $# -gt 0 ]; then
+  configs=()
+  for name in "$@"; do configs+=("scripts/pipelines/$name.yml"); done
+else
+  configs=(scripts/pipelines/*.yml)
+fi
+[ $# -gt 0 ] && [ -f "$out" ] || {
   echo "# NLU pipeline choice"
   echo
   echo "3-fold cross-validation on data/nlu and a model trained on all of data/nlu scored on tests/nlu/holdout.yml."
@@ -18,7 +25,7 @@ out=results/pipeline_choice.md
   echo "| pipeline | CV macro-F1 | CV accuracy | held-out macro-F1 | held-out accuracy | NLU training time |"
   echo "|---|---|---|---|---|---|"
 } > "$out"
-for config in scripts/pipelines/*.yml; do
+for config in "${configs[@]}"; do
   name=$(basename "$config" .yml)
   echo "==> $name" >&2
   .venv/bin/rasa test nlu --nlu data/nlu --config "$config" --cross-validation --folds 3 --out "$work/$name-cv" >/dev/null 2>&1
