@@ -210,6 +210,15 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             raise ValueError(f"SentenceEmbeddingFeaturizer: scale must be a positive number, not {scale!r}")
 
     def process(self, messages: List[Message]) -> List[Message]:
+        """Adds the embeddings of the messages of a conversation turn, on one core (see SentenceEncoder.embed)."""
+        return self._add_embeddings(messages, one_thread=True)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Adds the embeddings of the training examples, in batches on every core."""
+        self._add_embeddings(training_data.training_examples, one_thread=False)
+        return training_data
+
+    def _add_embeddings(self, messages: List[Message], one_thread: bool) -> List[Message]:
         """Adds the embedding of every message that has text (all messages in one go).
 
         A button payload ("/inform{...}") gets zeros: Rasa's RegexMessageHandler sets its intent at the end of
@@ -223,13 +232,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         typed = [i for i, text in enumerate(texts) if not BUTTON_PAYLOAD.match(text)]
         vectors = np.zeros((len(texts), encoder.size), dtype=np.float32)
         if typed:
-            vectors[typed] = encoder.embed([texts[i] for i in typed]) * float(self._config["scale"])
+            embeddings = encoder.embed([texts[i] for i in typed], one_thread=one_thread)
+            vectors[typed] = embeddings * float(self._config["scale"])
         for message, vector in zip(with_text, vectors):
             features = Features(vector[np.newaxis, :], FEATURE_TYPE_SENTENCE, TEXT, self._identifier)
             message.add_features(features)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Adds the embeddings of the training examples."""
-        self.process(training_data.training_examples)
-        return training_data

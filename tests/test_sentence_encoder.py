@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import yaml
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from addons.components import SentenceEmbeddingFeaturizer
-from addons.sentence_encoder import FILES, MAX_WORD_PIECES, MODEL_DIR, SentenceEncoder, model_ready
+from addons.sentence_encoder import BLAS, FILES, MAX_WORD_PIECES, MODEL_DIR, SentenceEncoder, model_ready
 from tests.conftest import ROOT
 
 
@@ -59,6 +60,27 @@ def test_batches_give_the_same_vectors_as_one_at_a_time(encoder):
     together = encoder.embed(texts)
     alone = np.vstack([encoder.embed([text]) for text in texts])
     assert np.allclose(together, alone, atol=1e-5)
+
+
+def blas_threads() -> int:
+    return max(library["num_threads"] for library in BLAS.info() if library["user_api"] == "blas")
+
+
+def test_conversation_turns_run_on_one_core_and_training_on_all(encoder, monkeypatch):
+    seen: list = []
+    forward = encoder._forward
+    monkeypatch.setattr(encoder, "_forward", lambda batch: seen.append(blas_threads()) or forward(batch))
+    before = blas_threads()
+    config = {**SentenceEmbeddingFeaturizer.get_default_config(), "alias": "embeddings"}
+    featurizer = SentenceEmbeddingFeaturizer("embeddings", config)
+    monkeypatch.setattr("addons.components.sentence_encoder", lambda model_dir: encoder)
+    message = Message(data={"text": "can police read my notes"})
+    featurizer.process([message])
+    assert seen == [1] and blas_threads() == before
+    one_core = message.get_dense_features("text")[1].features
+    assert np.allclose(one_core / 10.0, encoder.embed(["can police read my notes"]), atol=1e-5)
+    featurizer.process_training_data(TrainingData([Message(data={"text": "what is a SARC"})]))
+    assert seen[-1] == before  # the training examples, with every core NumPy has
 
 
 def test_odd_and_very_long_input_is_cut_and_never_fails(encoder):
