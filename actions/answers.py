@@ -17,6 +17,7 @@ from actions.support_finder import (
     ActionFindSupport,
     contact_line,
     entity_values,
+    next_ranked_intent,
     slot_text,
 )
 
@@ -45,16 +46,9 @@ def follow_up_request(tracker: Tracker, skip: Collection[str]) -> Optional[str]:
 
     That is a question with a knowledge entry, or a request for support, ranked at least FOLLOW_UP_MIN_CONFIDENCE.
     """
-    for candidate in tracker.latest_message.get("intent_ranking") or []:
-        name = candidate.get("name")
-        if name in skip or name == "nlu_fallback":
-            continue
-        answerable = name == FIND_SUPPORT_INTENT or knowledge().by_intent(name) is not None
-        sure = (
-            isinstance(candidate.get("confidence"), (int, float))
-            and candidate["confidence"] >= FOLLOW_UP_MIN_CONFIDENCE
-        )
-        return name if answerable and sure else None
+    name = next_ranked_intent(tracker, (*skip, "nlu_fallback"), FOLLOW_UP_MIN_CONFIDENCE)
+    if name == FIND_SUPPORT_INTENT or (name is not None and knowledge().by_intent(name) is not None):
+        return name
     return None
 
 

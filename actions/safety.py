@@ -14,7 +14,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import directory, knowledge, wording
-from actions.support_finder import YOUNG_AGE_GROUPS, contact_line, entity_values
+from actions.support_finder import YOUNG_AGE_GROUPS, contact_line, entity_values, next_ranked_intent
 
 CRISIS_INTENT = "crisis"
 SOMEONE_ELSE = "someone_else_"
@@ -49,14 +49,8 @@ def crisis_routes(kind: str, age_group: Optional[str], nation: Optional[str]) ->
 
 def other_question(tracker: Tracker) -> Optional[Dict[str, str]]:
     """A button for the question that came with the crisis message, if the classifier saw one."""
-    for candidate in tracker.latest_message.get("intent_ranking") or []:
-        if candidate.get("name") == CRISIS_INTENT:
-            continue
-        entry = knowledge().by_intent(candidate.get("name"))
-        if entry is not None and candidate.get("confidence", 0) >= OTHER_QUESTION_MIN_CONFIDENCE:
-            return {"title": entry.question, "payload": f"/{entry.intent}"}
-        return None
-    return None
+    entry = knowledge().by_intent(next_ranked_intent(tracker, (CRISIS_INTENT,), OTHER_QUESTION_MIN_CONFIDENCE))
+    return {"title": entry.question, "payload": f"/{entry.intent}"} if entry is not None else None
 
 
 class ActionCrisisResponse(Action):

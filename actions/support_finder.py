@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Any, Collection, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -48,6 +48,18 @@ def entity_values(tracker: Tracker, entity: str) -> List[str]:
         for e in tracker.latest_message.get("entities") or []
         if isinstance(e, dict) and e.get("entity") == entity and isinstance(e.get("value"), str)
     ]
+
+
+def next_ranked_intent(tracker: Tracker, skip: Collection[str], min_confidence: float) -> Optional[str]:
+    """The classifier's best-ranked intent for the latest message outside `skip`, if it is at least
+    `min_confidence` sure: what else the message asked ("I'm a counsellor and ...", a crisis with a question)."""
+    for candidate in tracker.latest_message.get("intent_ranking") or []:
+        name = candidate.get("name")
+        if name in skip:
+            continue
+        confidence = candidate.get("confidence")
+        return name if isinstance(confidence, (int, float)) and confidence >= min_confidence else None
+    return None
 
 
 def slot_text(tracker: Tracker, slot: str) -> Optional[str]:
