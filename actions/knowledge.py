@@ -16,6 +16,8 @@ import yaml
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ROLES = ("survivor", "supporter", "therapist", "professional")
 PROFESSIONAL_ROLES = ("therapist", "professional")
+# An answer stays "pending" until a named reviewing body signs it off (CONTENT.md).
+LEGAL_REVIEW_STATUSES = ("pending",)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,15 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Review:
+    """When an entry or service was last checked, by whom (a role, never a name) and how."""
+
+    checked: dt.date
+    by: str
+    how: str
+
+
+@dataclass(frozen=True)
 class KnowledgeEntry:
     """One sourced answer to one kind of question, with wording for each audience."""
 
@@ -47,7 +58,8 @@ class KnowledgeEntry:
     answers: Dict[str, str]
     sources: Tuple[Source, ...]
     related: Tuple[str, ...]
-    last_reviewed: dt.date
+    review: Review
+    legal_review: str  # "pending" until a named reviewing body signs the answer off
     offer_request_check: bool = False
 
     def answer_for(self, role: Optional[str]) -> str:
@@ -70,7 +82,7 @@ class Service:
     nations: Tuple[str, ...]
     needs: Tuple[str, ...]
     source: Source
-    checked: dt.date
+    review: Review
     contacts: Dict[str, Any] = field(default_factory=dict)
     who_for: Dict[str, Any] = field(default_factory=dict)
     welsh_language: bool = False
@@ -114,6 +126,10 @@ def source(raw: Dict[str, Any]) -> Source:
     return Source(raw["title"], raw["url"], _date(value))
 
 
+def _review(raw: Dict[str, Any]) -> Review:
+    return Review(checked=_date(raw["checked"]), by=raw["by"], how=raw["how"])
+
+
 def _entry(raw: Dict[str, Any]) -> KnowledgeEntry:
     return KnowledgeEntry(
         id=raw["id"],
@@ -124,7 +140,8 @@ def _entry(raw: Dict[str, Any]) -> KnowledgeEntry:
         answers={k: v.strip() for k, v in raw["answer"].items()},
         sources=tuple(source(s) for s in raw["sources"]),
         related=tuple(raw.get("related", ())),
-        last_reviewed=_date(raw["last_reviewed"]),
+        review=_review(raw["review"]),
+        legal_review=raw["legal_review"],
         offer_request_check=bool(raw.get("offer_request_check", False)),
     )
 
@@ -138,7 +155,7 @@ def _service(raw: Dict[str, Any]) -> Service:
         nations=tuple(raw.get("nations", ())),
         needs=tuple(raw.get("needs", ())),
         source=source(raw["source"]),
-        checked=_date(raw["checked"]),
+        review=_review(raw["review"]),
         contacts={k: v for k, v in (raw.get("contacts") or {}).items() if v},
         who_for=dict(raw.get("who_for") or {}),
         welsh_language=bool(raw.get("welsh_language", False)),

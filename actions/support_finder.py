@@ -177,7 +177,7 @@ def support_message(situation: Situation, chosen: List[Service]) -> str:
         opening = text["opening_young"]
     else:
         opening = text["opening"]
-    checked = min(s.checked for s in chosen).strftime("%-d %B %Y")
+    checked = min(s.review.checked for s in chosen).strftime("%-d %B %Y")
     lines = "\n".join(contact_line(s, describe=True) for s in chosen)
     return f"{opening}\n{lines}\n\n{text['footer'].format(checked=checked)}"
 

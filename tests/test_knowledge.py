@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.knowledge import DATA_DIR, ROLES, directory, knowledge
+from actions.knowledge import DATA_DIR, LEGAL_REVIEW_STATUSES, ROLES, directory, knowledge
 from tests.conftest import ROOT
 
 OLD_RAPE_CRISIS_NUMBER = re.compile(r"0808\s*802\s*9999")
@@ -75,7 +75,8 @@ def test_every_answer_has_a_source_with_an_address_and_a_review_date(entry):
     for source in entry.sources:
         assert source.title.strip()
         assert source.url.startswith(("https://", "http://", "/")), source.url
-    assert entry.last_reviewed is not None
+    assert entry.review.checked is not None and entry.review.by and entry.review.how
+    assert entry.legal_review in LEGAL_REVIEW_STATUSES
     assert entry.certainty in ("verified", "reported")
     assert "default" in entry.answers
     assert set(entry.audiences) <= set(ROLES)
@@ -88,7 +89,7 @@ def test_every_answer_has_a_source_with_an_address_and_a_review_date(entry):
 @pytest.mark.parametrize("service", directory().values(), ids=lambda s: s.id)
 def test_every_service_has_a_source_a_checked_date_and_a_way_to_reach_it(service):
     assert service.source.url.startswith(("https://", "http://"))
-    assert service.checked is not None
+    assert service.review.checked is not None and service.review.by and service.review.how
     assert service.contacts or service.note, "no way to reach this service"
     assert set(service.nations) <= {"england", "wales", "scotland", "northern_ireland"}
 
