@@ -18,6 +18,7 @@ ROLES = ("survivor", "supporter", "therapist", "professional")
 PROFESSIONAL_ROLES = ("therapist", "professional")
 # An answer stays "pending" until a named reviewing body signs it off (CONTENT.md).
 LEGAL_REVIEW_STATUSES = ("pending",)
+DATE_FORMATS = {"day": "%-d %B %Y", "month": "%B %Y", "year": "%Y"}
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,13 @@ class Source:
     title: str
     url: str
     date: Optional[dt.date] = None
-    month_only: bool = False  # the source gives a month ("2026-01" in the data), not a day
+    precision: str = "day"  # the source gives a "day" (2026-01-12), a "month" ("2026-01") or a "year" ("2023")
 
     def citation(self) -> str:
         """One line naming the source, its date (when known) and its address."""
         when = ""
         if self.date:
-            when = f" ({self.date.strftime('%B %Y' if self.month_only else '%-d %B %Y')})"
+            when = f" ({self.date.strftime(DATE_FORMATS[self.precision])})"
         return f"{self.title}{when}: {self.url}"
 
 
@@ -119,10 +120,12 @@ def _date(value: Any) -> Optional[dt.date]:
 
 
 def source(raw: Dict[str, Any]) -> Source:
-    """A Source from its YAML form; `date` may be a day (2026-01-12) or a month ("2026-01")."""
+    """A Source from its YAML form; `date` may be a day (2026-01-12), a month ("2026-01") or a year ("2023")."""
     value = raw.get("date")
+    if isinstance(value, (str, int)) and len(str(value)) == 4:
+        return Source(raw["title"], raw["url"], dt.date(int(value), 1, 1), precision="year")
     if isinstance(value, str) and len(value) == 7:
-        return Source(raw["title"], raw["url"], dt.date.fromisoformat(f"{value}-01"), month_only=True)
+        return Source(raw["title"], raw["url"], dt.date.fromisoformat(f"{value}-01"), precision="month")
     return Source(raw["title"], raw["url"], _date(value))
 
 
