@@ -29,12 +29,15 @@ class Source:
     url: str
     date: Optional[dt.date] = None
     precision: str = "day"  # the source gives a "day" (2026-01-12), a "month" ("2026-01") or a "year" ("2023")
+    read: Optional[dt.date] = None  # for an undated page: the day it was read
 
     def citation(self) -> str:
-        """One line naming the source, its date (when known) and its address."""
+        """One line naming the source, its date (or, for an undated page, when it was read) and its address."""
         when = ""
         if self.date:
             when = f" ({self.date.strftime(DATE_FORMATS[self.precision])})"
+        elif self.read:
+            when = f" (undated page, read {self.read.strftime(DATE_FORMATS['day'])})"
         return f"{self.title}{when}: {self.url}"
 
 
@@ -120,13 +123,16 @@ def _date(value: Any) -> Optional[dt.date]:
 
 
 def source(raw: Dict[str, Any]) -> Source:
-    """A Source from its YAML form; `date` may be a day (2026-01-12), a month ("2026-01") or a year ("2023")."""
-    value = raw.get("date")
+    """A Source from its YAML form.
+
+    `date` may be a day (2026-01-12), a month ("2026-01") or a year ("2023"); an undated page has `read` instead.
+    """
+    value, read = raw.get("date"), _date(raw.get("read"))
     if isinstance(value, (str, int)) and len(str(value)) == 4:
-        return Source(raw["title"], raw["url"], dt.date(int(value), 1, 1), precision="year")
+        return Source(raw["title"], raw["url"], dt.date(int(value), 1, 1), precision="year", read=read)
     if isinstance(value, str) and len(value) == 7:
-        return Source(raw["title"], raw["url"], dt.date.fromisoformat(f"{value}-01"), precision="month")
-    return Source(raw["title"], raw["url"], _date(value))
+        return Source(raw["title"], raw["url"], dt.date.fromisoformat(f"{value}-01"), precision="month", read=read)
+    return Source(raw["title"], raw["url"], _date(value), read=read)
 
 
 def _review(raw: Dict[str, Any]) -> Review:
