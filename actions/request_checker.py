@@ -29,6 +29,8 @@ CHECKER_SLOTS = (KIND_SLOT, *YES_NO_SLOTS)
 ASSESSED_SLOTS = ("in_writing", "says_what_and_why", "chief_inspector", "client_told", "scope_specific")
 ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "unsure": "unsure"}
 SCOPE_ANSWERS = {"specific": "yes", "whole_file": "no"}
+# What the person was given: a court order, witness summons or warrant ends the checklist with its own advice.
+ENDS_CHECKLIST = ("court_order", "warrant")
 # Intents that leave the form to the rules (crisis routes, pausing) instead of being treated as answers.
 HANDLED_BY_RULES = {"crisis", "stop"}
 
@@ -66,7 +68,7 @@ class ValidateRequestCheckForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[str]:
-        if tracker.get_slot(KIND_SLOT) == "court_order":
+        if tracker.get_slot(KIND_SLOT) in ENDS_CHECKLIST:
             return [KIND_SLOT]
         if tracker.get_slot("counselling_info") == "no":
             return [slot for slot in domain_slots if slot != "chief_inspector"]
@@ -154,9 +156,10 @@ def assessment(slots: Dict[str, Optional[str]]) -> str:
     """The assessment text for a set of checker answers."""
     data = checks()
     heads = data["headings"]
-    if slots.get(KIND_SLOT) == "court_order":
-        court = data["court_order"]
-        return f"{court['text']}\n\n{heads['sources']}\n{_sources_line(court['sources'])}"
+    kind = slots.get(KIND_SLOT)
+    if kind in ENDS_CHECKLIST:
+        advice = data[kind]
+        return f"{advice['text']}\n\n{heads['sources']}\n{_sources_line(advice['sources'])}"
     groups: Dict[str, List[str]] = {"yes": [], "no": [], "unsure": []}
     sources: List[Dict[str, Any]] = []
     for slot in ASSESSED_SLOTS:
@@ -165,12 +168,13 @@ def assessment(slots: Dict[str, Optional[str]]) -> str:
             groups[answer].append(f"• {data['checks'][slot][answer]}")
             sources.extend(data["checks"][slot]["sources"])
     parts = [heads["intro"]]
-    if slots.get(KIND_SLOT) == "unsure":
+    if kind == "unsure":
         parts.append(data["police_request_unsure"])
     for answer, heading in (("yes", "fine"), ("no", "missing"), ("unsure", "unsure")):
         if groups[answer]:
             parts.append(heads[heading] + "\n" + "\n".join(groups[answer]))
-    parts.append(heads["next_steps"] + "\n" + "\n".join(f"• {step}" for step in data["next_steps"]))
+    steps = [data["first_step"]["unsure" if kind == "unsure" else "police_request"], *data["next_steps"]]
+    parts.append(heads["next_steps"] + "\n" + "\n".join(f"• {step}" for step in steps))
     sources.extend(data["next_steps_sources"])
     parts.append(heads["sources"] + "\n" + _sources_line(sources))
     return "\n\n".join(parts)

@@ -457,7 +457,7 @@ def test_the_assessment_cites_sources_and_forgets_the_answers():
 def test_each_checklist_question_has_answer_buttons():
     kind, _ = run(AskRequestKind(), make_tracker(None))
     scope, _ = run(AskScopeSpecific(), make_tracker(None))
-    assert len(kind[0]["buttons"]) == 3 and len(scope[0]["buttons"]) == 3
+    assert len(kind[0]["buttons"]) == 4 and len(scope[0]["buttons"]) == 3
 
 
 def test_a_longer_reply_with_a_plain_yes_in_it_counts_as_yes():
