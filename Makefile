@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help setup train run shell test test-load lint eval clean bench run-scaled
+.PHONY: help setup train run shell test test-load lint review eval clean bench run-scaled
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ bench: setup  ## benchmark against Rasa's starter bot (results/bench.md); ARGS="
 
 run-scaled:  ## Redis + 2 Rasa replicas and action servers behind nginx on loopback (REPLICAS=3 for more)
 	@scripts/run_scaled.sh
+
+review: setup  ## list answers and services due a check; fails if a crisis service is 3+ months old (CONTENT.md)
+	@.venv/bin/python scripts/review_content.py
 
 eval:  ## score the running assistant (make run first) on the shared public cases
 	@.venv/bin/python ../shared/eval/run_eval.py ../shared/eval/public_cases.yml --show-failures

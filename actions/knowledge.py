@@ -16,8 +16,9 @@ import yaml
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ROLES = ("survivor", "supporter", "therapist", "professional")
 PROFESSIONAL_ROLES = ("therapist", "professional")
-# An answer stays "pending" until a named reviewing body signs it off (CONTENT.md).
-LEGAL_REVIEW_STATUSES = ("pending",)
+# An answer stays "pending" until a named reviewing body signs it off (CONTENT.md, "Legal review"):
+# `legal_review: pending`, or `legal_review: {status: signed_off, by: "<reviewing body>", date: YYYY-MM-DD}`.
+LEGAL_REVIEW_STATUSES = ("pending", "signed_off")
 DATE_FORMATS = {"day": "%-d %B %Y", "month": "%B %Y", "year": "%Y"}
 
 
@@ -139,6 +140,18 @@ def _review(raw: Dict[str, Any]) -> Review:
     return Review(checked=_date(raw["checked"]), by=raw["by"], how=raw["how"])
 
 
+def legal_review_status(raw: Any) -> str:
+    """An answer's legal-review status: "pending", or "signed_off" when a named body signed it off on a date."""
+    status = raw.get("status") if isinstance(raw, dict) else raw
+    if status not in LEGAL_REVIEW_STATUSES:
+        raise ValueError(f"legal_review must be one of {LEGAL_REVIEW_STATUSES}, not {status!r}")
+    if status == "signed_off":
+        if not isinstance(raw, dict) or not str(raw.get("by") or "").strip() or not raw.get("date"):
+            raise ValueError('a legal sign-off names its reviewing body and date: {status, by: "...", date: ...}')
+        _date(raw["date"])  # a real day (YYYY-MM-DD)
+    return status
+
+
 def _entry(raw: Dict[str, Any]) -> KnowledgeEntry:
     return KnowledgeEntry(
         id=raw["id"],
@@ -150,7 +163,7 @@ def _entry(raw: Dict[str, Any]) -> KnowledgeEntry:
         sources=tuple(source(s) for s in raw["sources"]),
         related=tuple(raw.get("related", ())),
         review=_review(raw["review"]),
-        legal_review=raw["legal_review"],
+        legal_review=legal_review_status(raw["legal_review"]),
         offer_request_check=bool(raw.get("offer_request_check", False)),
     )
 
