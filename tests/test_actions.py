@@ -90,12 +90,12 @@ def test_an_own_case_question_always_gets_the_own_case_disclaimer():
     assert "own case" in messages[0]["text"]
 
 
-def test_a_counsellor_gets_the_professional_variant_and_a_survivor_the_plain_one():
+def test_a_counsellor_gets_the_professional_variant_and_a_survivor_their_own():
     entry = knowledge().by_intent("ask_request_not_court_order")
     therapist, _ = run(ActionAnswer(), make_tracker(entry.intent, slots={"role": "therapist"}))
     survivor, _ = run(ActionAnswer(), make_tracker(entry.intent, slots={"role": "survivor"}))
     assert entry.answers["professional"] in therapist[-1]["text"]
-    assert entry.answers["default"] in survivor[-1]["text"]
+    assert entry.answers["survivor"] in survivor[-1]["text"]
 
 
 def test_a_survivor_asking_if_their_counsellor_will_tell_them_is_answered_as_the_client():
