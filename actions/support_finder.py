@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Collection, Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Any, Collection, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from urllib.parse import urlsplit
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -16,6 +18,16 @@ COVERED_NATIONS = ("england", "wales")
 YOUNG_AGE_GROUPS = ("under_16", "16_17", "under_18")
 FIND_SUPPORT_INTENT = "find_support"
 FINDER_KINDS = ("helpline", "urgent_line", "local_service", "legal")
+# Information services (not helplines) are offered only when they answer something the person asked for.
+ON_REQUEST_KINDS = ("information",)
+# Needs that say who the person is, matched against a service's who_for.gender ("any", "women", or a list).
+PERSON_GENDERS = ("men", "non_binary")
+# What a need brings with it: a non-binary person is offered LGBT+ services too.
+IMPLIED_NEEDS = {"non_binary": frozenset({"lgbt"})}
+LEGAL_NEED = "legal_advice"
+LEGAL_KIND = "legal"
+# A source older than this many years (before 2024 in 2026) is shown as "last confirmed <year>".
+RECENT_SOURCE_YEARS = 2
 CHILD_SERVICE = "childline"
 # Kept in the support_needs slot while our England-or-Wales question is open.
 ASKED = "asked"
@@ -35,6 +47,21 @@ class Situation:
     @property
     def young(self) -> bool:
         return self.age_group in YOUNG_AGE_GROUPS or "child" in self.needs
+
+    @property
+    def all_needs(self) -> FrozenSet[str]:
+        """The needs named, with what they bring with them (non-binary: LGBT+ services too)."""
+        implied = [IMPLIED_NEEDS.get(need, frozenset()) for need in self.needs]
+        return self.needs.union(*implied)
+
+    @property
+    def genders(self) -> FrozenSet[str]:
+        """Who the person said they are ("men", "non_binary"), if they said."""
+        return self.needs & frozenset(PERSON_GENDERS)
+
+    @property
+    def outside_england_and_wales(self) -> bool:
+        return self.nation in ("scotland", "northern_ireland")
 
 
 def entity_values(tracker: Tracker, entity: str) -> List[str]:
@@ -105,21 +132,42 @@ def contact_line(service: Service, describe: bool = False) -> str:
     return "\n  ".join([line, *details])
 
 
+def service_genders(service: Service) -> Optional[Set[str]]:
+    """Who a service is for by gender: None when it is for anyone, else e.g. {"women"} or {"men", "non_binary"}."""
+    gender = service.who_for.get("gender")
+    if gender is None or gender == "any":
+        return None
+    return {str(g) for g in gender} if isinstance(gender, list) else {str(gender)}
+
+
+def fits_gender(service: Service, situation: Situation) -> bool:
+    """A service for particular genders fits only people who said they are one of them; when we don't know,
+    women-only services are still offered (their notes say "women only") but services for men are not."""
+    genders = service_genders(service)
+    if genders is None:
+        return True
+    if situation.genders:
+        return bool(situation.genders & genders)
+    return "women" in genders
+
+
 def _allowed(service: Service, situation: Situation) -> bool:
     who = service.who_for
-    if service.kind not in FINDER_KINDS:
+    needs = situation.all_needs
+    if service.kind in ON_REQUEST_KINDS:
+        if not needs & set(service.needs):
+            return False
+    elif service.kind not in FINDER_KINDS:
         return False
     nation = situation.nation if situation.nation in UK_NATIONS else None
     if nation and nation not in service.nations:
         return False
     if not nation and not set(service.nations) & {"england"} and "welsh_language" not in situation.needs:
         return False  # nation unknown: services that only cover Wales wait for the question (or Welsh, asked for)
-    if who.get("gender") == "women" and "men" in situation.needs:
-        return False
-    if who.get("gender") == "men" and "men" not in situation.needs:
+    if not fits_gender(service, situation):
         return False
     for need in ("lgbt", "deaf_bsl"):
-        if who.get(need) and need not in situation.needs:
+        if who.get(need) and need not in needs:
             return False
     if who.get("max_age") and not situation.young:
         return False
@@ -129,7 +177,9 @@ def _allowed(service: Service, situation: Situation) -> bool:
 
 
 def _score(service: Service, situation: Situation) -> int:
-    score = 5 * len(situation.needs & set(service.needs))
+    score = 5 * len(situation.all_needs & set(service.needs))
+    if LEGAL_NEED in situation.needs and LEGAL_NEED in service.needs:
+        score += 4  # asked for legal help: who they are (men, LGBT+) should not push the legal routes out
     if "sexual_violence" in service.needs:
         score += 3
     if service.phone:
@@ -168,18 +218,59 @@ def nation_would_change_answer(situation: Situation, services: Iterable[Service]
     return len(lists) > 1
 
 
-def support_message(situation: Situation, chosen: List[Service]) -> str:
-    """The reply text: an opening that fits the situation, the services, and when they were checked."""
+def _host(url: str) -> str:
+    host = urlsplit(url).netloc.lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def source_line(service: Service, today: Optional[dt.date] = None) -> str:
+    """Where the service's details come from and how old that source is, in a few words.
+
+    The source is named by its site; a service without a website of its own gets the source's full address, so
+    there is always something to open. A recent source gives its month (or year); an older one says "last
+    confirmed <year>"; an undated one gives no date at all.
+    """
     text = wording("wording/support_finder")
-    if situation.nation in ("scotland", "northern_ireland"):
+    source = service.source
+    where = _host(source.url) if service.website else source.url
+    if source.date is None:
+        return text["source"].format(where=where)
+    today = today or dt.date.today()
+    if source.date.year < today.year - RECENT_SOURCE_YEARS:
+        when = text["last_confirmed"].format(year=source.date.year)
+    else:
+        when = source.date.strftime("%Y" if source.precision == "year" else "%B %Y")
+    return text["source_dated"].format(where=where, when=when)
+
+
+def service_entry(service: Service) -> str:
+    """A service as the finder shows it: how to reach it, what it does, its cautions, then its source."""
+    return f"{contact_line(service, describe=True)}\n  {source_line(service)}"
+
+
+def no_legal_line(situation: Situation, chosen: List[Service]) -> bool:
+    """True when legal help was asked for and nothing shown gives legal advice to men and non-binary people."""
+    if LEGAL_NEED not in situation.needs or situation.outside_england_and_wales:
+        return False
+    return not any(s.kind == LEGAL_KIND and service_genders(s) is None for s in chosen)
+
+
+def support_message(situation: Situation, chosen: List[Service]) -> str:
+    """The reply text: an opening that fits the situation (the plain answer first), then the services."""
+    text = wording("wording/support_finder")
+    after = ""
+    if situation.outside_england_and_wales:
         opening = text["outside_england_and_wales"]
+    elif no_legal_line(situation, chosen) and situation.genders:
+        opening = text["no_legal_line"]
     elif situation.young:
         opening = text["opening_young"]
     else:
         opening = text["opening"]
-    checked = min(s.review.checked for s in chosen).strftime("%-d %B %Y")
-    lines = "\n".join(contact_line(s, describe=True) for s in chosen)
-    return f"{opening}\n{lines}\n\n{text['footer'].format(checked=checked)}"
+    if no_legal_line(situation, chosen) and not situation.genders:
+        after = f"\n\n{text['no_legal_line_for_others']}"
+    lines = "\n".join(service_entry(s) for s in chosen)
+    return f"{opening}\n{lines}{after}\n\n{text['footer']}"
 
 
 def current_situation(tracker: Tracker) -> Tuple[Situation, bool]:
