@@ -7,9 +7,10 @@ no reply at all. Someone who may be in crisis must never be met with silence. `i
 - a call to the action server takes at most the action endpoint's `timeout` in seconds (endpoints.yml
   `action_endpoint.timeout`; DEFAULT_TIMEOUT without it). Rasa reads no such setting and waits 5 minutes;
 - when the call fails, the person gets one fixed message (data/wording/unavailable.yml) with emergency and
-  support lines from data/support/services.yml, once per turn however many actions failed in it. The failed
-  action's events are lost, as they would be anyway, and the next message is handled normally, so the
-  assistant carries on by itself once the action server is back.
+  support lines from data/support/services.yml (actions.safety.helplines_for_anyone: we can't know the
+  person's age or nation, so the 24/7 line shows its own notes), once per turn however many actions failed in
+  it. The failed action's events are lost, as they would be anyway, and the next message is handled normally,
+  so the assistant carries on by itself once the action server is back.
 `ActionExecutionRejection` (a form saying "this reply does not fit") is not a failure and is passed on.
 Installed by addons.components, which every process serving this project's model imports.
 """
@@ -28,7 +29,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from actions.knowledge import directory, wording
-from actions.support_finder import contact_line
+from actions.safety import helplines_for_anyone
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,10 @@ def unavailable_message() -> str:
     """The fixed reply for a failed action: an apology, then how to reach the listed services now."""
     text = wording("wording/unavailable")
     services = directory()
-    lines = "\n".join(contact_line(services[route]) for route in text["routes"])
-    return f"{text['text']}\n\n{text['routes_heading']}\n{lines}\n\n{text['closing']}"
+    missing = [route for route in text["routes"] if route not in services]
+    if missing:
+        raise KeyError(f"data/wording/unavailable.yml names services not in the directory: {missing}")
+    return f"{text['text']}\n\n{helplines_for_anyone()}\n\n{text['closing']}"
 
 
 def action_timeout(endpoint: Optional[EndpointConfig]) -> float:

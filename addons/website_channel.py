@@ -34,6 +34,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.safety import helplines_for_anyone
 from addons.input_text import clean_input
 from addons.website_pages import WEB_DIR, minutes_text, privacy_page, session_expiry_minutes
 from addons.website_sessions import (
@@ -64,9 +65,14 @@ _URL = re.compile(r"https?://[^\s<>\"']+")
 _URL_TRAILING = ".,;:!?)]}'\""
 _WIDGET_FILES = {"widget.js": "application/javascript; charset=utf-8", "widget.css": "text/css; charset=utf-8"}
 
+# Every refusal a person can meet in the widget ends with the helplines for anyone (999, Samaritans, the 24/7 line
+# with its age and area), from data/support/services.yml: someone in crisis is never just told to wait. Braces are
+# doubled because the texts are formatted with {limit} and {expiry}.
+HELPLINES = "\n\n" + helplines_for_anyone().replace("{", "{{").replace("}", "}}")
+
 ERROR_TEXT = {
-    "origin_not_allowed": "This website is not set up to use the chat.",
-    "rate_limited": "That's a lot of messages in a short time. Please wait a minute and try again.",
+    "origin_not_allowed": "This website is not set up to use the chat." + HELPLINES,
+    "rate_limited": "That's a lot of messages in a short time. Please wait a minute and try again." + HELPLINES,
     "unsupported_media_type": "Please send JSON (Content-Type: application/json).",
     "body_too_large": "That request is too large.",
     "invalid_json": "The request body is not valid JSON.",
@@ -77,14 +83,15 @@ ERROR_TEXT = {
     "message_too_long": (
         "That's a long message, and I can only read up to {limit} characters at a time. "
         "Could you say it more briefly? Short questions work best."
-    ),
+    )
+    + HELPLINES,
     "missing_token": "This request needs the chat's session token.",
     "malformed_token": "This chat has ended. Please start a new one.",
     "invalid_token": "This chat has ended. Please start a new one.",
     "unknown_session": "This chat has ended. Please start a new one.",
     "expired_token": "This chat ended after {expiry} without messages, so it was deleted. Please start a new one.",
-    "busy": "The chat is very busy right now. Please try again in a few minutes.",
-    "assistant_unavailable": "Sorry, I can't answer right now. Please try again in a moment.",
+    "busy": "The chat is very busy right now. Please try again in a few minutes." + HELPLINES,
+    "assistant_unavailable": "Sorry, I can't answer right now. Please try again in a moment." + HELPLINES,
 }
 
 

@@ -61,7 +61,15 @@
       privacySession: "This chat is kept in this browser tab until you close it.",
       privacyLink: "How we handle your messages",
       cleared: "Conversation cleared.",
-      offline: "Sorry, I can't connect right now. Please try again in a moment. If you're in danger now, call 999.",
+      // Shown when the chat server can't be reached, so it can't come from the server: the same helplines as the
+      // server's refusals (data/wording/unavailable.yml), word for word; tests/test_crisis_routes.py checks them.
+      offline:
+        "Sorry, I can't connect right now. Please try again in a moment.\n\n" +
+        "If you're in danger or need someone to talk to now:\n" +
+        "\u2022 Emergency services: call 999\n" +
+        "\u2022 Samaritans: call 116 123, any time\n" +
+        "\u2022 Rape Crisis 24/7 support line: call 0808 500 2222, any time " +
+        "(16 and over, England and Wales; under 16: Childline 0800 1111)",
       charsLeft: "{n} characters left",
     },
   };
