@@ -1,4 +1,4 @@
-"""What the record-holder and survivor answers say (data/knowledge/therapists.yml and survivors.yml), issue 9.
+"""What the knowledge answers say (every file in data/knowledge/: law, record holders, survivors, practice, privacy), issue 9.
 
 Each test reads the wording people are shown (KnowledgeEntry.answer_for) and checks one correction: the plain
 answer first, no phrases from the authors' side, no "only a request", survivors' own wording, no dead ends,
@@ -16,7 +16,7 @@ import yaml
 
 from actions.knowledge import DATA_DIR, directory, knowledge
 
-FILES = ("therapists.yml", "survivors.yml")
+FILES = ("law.yml", "therapists.yml", "survivors.yml", "practice.yml", "privacy.yml")
 # Variants a survivor or supporter can be shown (default is also what anyone who has not said who they are sees).
 SURVIVOR_FACING = ("default", "survivor", "supporter")
 REVIEWED_ON = dt.date(2026, 12, 5)
