@@ -1,4 +1,4 @@
-"""What the knowledge answers say (every file in data/knowledge/: law, record holders, survivors, practice, privacy), issue 9.
+"""What the knowledge answers say (every file in data/knowledge/), issue 9.
 
 Each test reads the wording people are shown (KnowledgeEntry.answer_for) and checks one correction: the plain
 answer first, no phrases from the authors' side, no "only a request", survivors' own wording, no dead ends,
