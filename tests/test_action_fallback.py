@@ -62,10 +62,12 @@ def fallback_events(name: str = "action_answer") -> List[Event]:
     return events
 
 
+@pytest.mark.hazard("HAZ-10")
 def test_serving_the_model_installs_the_fallback():
     assert RemoteAction.run is run_with_fallback
 
 
+@pytest.mark.hazard("HAZ-10")
 def test_the_message_gives_999_samaritans_and_the_24_7_line_from_the_directory():
     message = unavailable_message()
     services = directory()
@@ -78,6 +80,7 @@ def test_the_message_gives_999_samaritans_and_the_24_7_line_from_the_directory()
     assert wording("wording/unavailable")["routes"][0] == "emergency_999"
 
 
+@pytest.mark.hazard("HAZ-10")
 @pytest.mark.parametrize("name", ["action_crisis_response", "validate_request_check_form"])
 def test_an_action_server_that_is_not_there_gives_the_message_at_once(name: str):
     events, took = run_action(name, f"http://127.0.0.1:{free_port()}/webhook")
@@ -85,6 +88,7 @@ def test_an_action_server_that_is_not_there_gives_the_message_at_once(name: str)
     assert took < 2
 
 
+@pytest.mark.hazard("HAZ-10")
 def test_an_action_server_that_hangs_is_given_up_after_the_timeout():
     async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await asyncio.sleep(30)
@@ -103,6 +107,7 @@ def test_an_action_server_that_hangs_is_given_up_after_the_timeout():
     ],
     ids=["server-error", "invalid-reply", "not-json"],
 )
+@pytest.mark.hazard("HAZ-10")
 def test_an_action_server_error_gives_the_message(reply: bytes):
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
@@ -127,6 +132,7 @@ def test_a_form_rejecting_a_reply_is_not_a_failure():
         with_server(reject, "validate_request_check_form")
 
 
+@pytest.mark.hazard("HAZ-10")
 def test_the_message_is_given_once_per_turn():
     url = f"http://127.0.0.1:{free_port()}/webhook"
     told = DialogueStateTracker.from_events(
@@ -141,10 +147,12 @@ def test_the_message_is_given_once_per_turn():
     ("setting", "seconds"),
     [({"timeout": 2}, 2.0), ({"timeout": 0.5}, 0.5), ({}, DEFAULT_TIMEOUT), ({"timeout": "soon"}, DEFAULT_TIMEOUT)],
 )
+@pytest.mark.hazard("HAZ-10")
 def test_the_timeout_comes_from_the_action_endpoint(setting: dict, seconds: float):
     assert action_timeout(EndpointConfig("http://127.0.0.1:5055/webhook", **setting)) == seconds
 
 
+@pytest.mark.hazard("HAZ-10")
 def test_the_endpoint_files_set_a_short_timeout():
     for name in ("endpoints.yml", "deploy/endpoints.production.yml"):
         endpoint = yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))["action_endpoint"]

@@ -129,6 +129,7 @@ def new_marker() -> str:
     return "Zq" + "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:10])
 
 
+@pytest.mark.hazard("HAZ-05")
 @pytest.mark.parametrize("log_level", ["INFO", "DEBUG"])
 def test_logging_configuration_removes_message_text(log_level: str) -> None:
     marker = new_marker()
@@ -151,6 +152,7 @@ def test_logging_configuration_removes_message_text(log_level: str) -> None:
     assert "processor.message.parse" not in logged and "Received user message" not in logged
 
 
+@pytest.mark.hazard("HAZ-05")
 @pytest.mark.parametrize("script", ["scripts/run.sh", "scripts/shell.sh", "scripts/run_scaled.sh"])
 def test_scripts_log_safely_and_keep_the_api_closed(script: str) -> None:
     text = (ROOT / script).read_text(encoding="utf-8")
@@ -195,6 +197,7 @@ def conversations(marker: str, other: str) -> List[List[str]]:
     ]
 
 
+@pytest.mark.hazard("HAZ-05")
 @pytest.mark.slow
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_nothing_typed_reaches_logs_or_store(channel: str, production: Servers, redis_port: int) -> None:

@@ -63,6 +63,7 @@ def redactor() -> Redactor:
         ("my birthday is 3rd of may", "my birthday is [date of birth]"),
     ],
 )
+@pytest.mark.hazard("HAZ-05")
 def test_identifiers_are_replaced(redactor: Redactor, typed: str, kept: str) -> None:
     assert redactor.redact(typed) == kept
 
@@ -97,15 +98,18 @@ def test_ordinary_text_is_left_alone(redactor: Redactor, typed: str) -> None:
     assert redactor.redact(typed) == typed
 
 
+@pytest.mark.hazard("HAZ-05")
 def test_redacting_twice_changes_nothing(redactor: Redactor) -> None:
     once = redactor.redact("My name is Sarah, 07700 900123, SA1 1AA, 12 High Street, born on 3/4/1990")
     assert redactor.redact(once) == once
 
 
+@pytest.mark.hazard("HAZ-05")
 def test_extra_spans_are_replaced_too(redactor: Redactor) -> None:
     text = "I live in Swansea, my name is Sam"
     assert redactor.redact(text, also=[Found("place", 10, 17)]) == "I live in [place], my name is [name]"
 
 
+@pytest.mark.hazard("HAZ-05")
 def test_overlapping_finds_are_merged() -> None:
     assert merge([Found("a", 5, 9), Found("b", 0, 6), Found("c", 12, 14)]) == [Found("b", 0, 9), Found("c", 12, 14)]

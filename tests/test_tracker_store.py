@@ -116,6 +116,7 @@ def assert_redacted(stored: str) -> Dict[str, Any]:
     return user
 
 
+@pytest.mark.hazard("HAZ-05")
 def test_in_memory_store_keeps_only_the_redacted_copy(domain: Domain, redactor: Redactor) -> None:
     store = RedactingInMemoryTrackerStore(domain, redactor=redactor)
     live = conversation(domain)
@@ -132,12 +133,14 @@ def test_in_memory_store_keeps_only_the_redacted_copy(domain: Domain, redactor: 
     assert retrieved.get_slot("disclaimer_shown") is True
 
 
+@pytest.mark.hazard("HAZ-05")
 def test_redacting_a_stored_conversation_again_changes_nothing(domain: Domain, redactor: Redactor) -> None:
     once = redacted_tracker(conversation(domain), redactor)
     twice = redacted_tracker(once, redactor)
     assert [e.as_dict() for e in twice.events] == [e.as_dict() for e in once.events]
 
 
+@pytest.mark.hazard("HAZ-05")
 def test_in_memory_store_forgets_inactive_conversations(domain: Domain, redactor: Redactor) -> None:
     window = 1.2  # seconds; domain.yml's own window is read the same way, in minutes
     store = RedactingInMemoryTrackerStore(domain_expiring_after(domain, window / 60), redactor=redactor)
@@ -157,6 +160,7 @@ def test_in_memory_store_forgets_inactive_conversations(domain: Domain, redactor
     asyncio.run(scenario())
 
 
+@pytest.mark.hazard("HAZ-05")
 def test_conversations_must_expire(domain: Domain, redactor: Redactor) -> None:
     never = domain_expiring_after(domain, 0)
     with pytest.raises(ValueError, match="session_expiration_time"):
@@ -166,6 +170,7 @@ def test_conversations_must_expire(domain: Domain, redactor: Redactor) -> None:
         store.domain = never
 
 
+@pytest.mark.hazard("HAZ-05")
 def test_slots_never_keep_places_ages_or_typed_words(domain: Domain) -> None:
     """Every slot value the dialogue uses survives storage; nothing is filled from the typed words."""
     for slot in domain.as_dict()["slots"].values():
@@ -175,6 +180,7 @@ def test_slots_never_keep_places_ages_or_typed_words(domain: Domain) -> None:
         assert all(is_category(value) for value in slot.get("values", []))
 
 
+@pytest.mark.hazard("HAZ-05")
 def test_gazetteer_values_are_categories() -> None:
     gazetteer = load_gazetteers(ROOT / "data" / "gazetteers")
     assert gazetteer
@@ -193,6 +199,7 @@ def redis_store(domain: Domain, port: int, redactor: Redactor) -> RedactingRedis
     return RedactingRedisTrackerStore(domain, host="127.0.0.1", port=port, key_prefix="test", redactor=redactor)
 
 
+@pytest.mark.hazard("HAZ-05")
 def test_redis_store_keeps_the_redacted_copy_under_an_expiring_key(
     domain: Domain, redactor: Redactor, redis_port: int, redis_client: redis.Redis
 ) -> None:
@@ -218,6 +225,7 @@ def test_redis_store_keeps_the_redacted_copy_under_an_expiring_key(
     assert events[-1]["text"] == "thanks, that helps"
 
 
+@pytest.mark.hazard("HAZ-05")
 def test_redis_key_disappears_after_the_window(
     domain: Domain, redactor: Redactor, redis_port: int, redis_client: redis.Redis
 ) -> None:
@@ -229,11 +237,13 @@ def test_redis_key_disappears_after_the_window(
     assert redis_client.keys("*") == []
 
 
+@pytest.mark.hazard("HAZ-05")
 def test_redis_expiry_is_only_set_in_the_domain(domain: Domain, redactor: Redactor, redis_port: int) -> None:
     with pytest.raises(ValueError, match="record_exp"):
         RedactingRedisTrackerStore(domain, port=redis_port, record_exp=3600, redactor=redactor)
 
 
+@pytest.mark.hazard("HAZ-05")
 def test_redis_failure_stores_nothing_anywhere(
     domain: Domain, redactor: Redactor, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -246,6 +256,7 @@ def test_redis_failure_stores_nothing_anywhere(
     assert "Sarah" not in caplog.text
 
 
+@pytest.mark.hazard("HAZ-05")
 def test_endpoint_files_use_the_redacting_stores(
     domain: Domain, redis_port: int, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -22,6 +22,7 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+@pytest.mark.hazard("HAZ-07")
 @pytest.mark.parametrize("site", ["support", "partner"])
 def test_only_the_site_and_the_chat_server_are_asked_for_anything(page: Page, context: BrowserContext, demo, site):
     requested: List[str] = []

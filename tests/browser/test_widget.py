@@ -170,6 +170,7 @@ def test_counsellor_completes_the_request_checker_by_buttons(page: Page, demo, s
     assert assessment.locator("a").count() >= 1
 
 
+@pytest.mark.hazard("HAZ-06")
 @pytest.mark.parametrize("how", ["button", "shift"])
 @pytest.mark.parametrize("site", SITES)
 def test_quick_exit_leaves_nothing_behind(page: Page, context: BrowserContext, demo, tokens, site, how):
@@ -209,6 +210,7 @@ def test_shift_needs_three_presses_in_a_row(page: Page, demo):
     expect(page.locator(".rc-panel")).to_be_visible()
 
 
+@pytest.mark.hazard("HAZ-07")
 def test_a_site_not_on_the_list_cannot_use_the_chat(page: Page, demo, console_errors):
     # The support site's own server, reached as 127.0.0.1 rather than localhost: a different origin.
     outsider = demo.url("support").replace("localhost", "127.0.0.1")
@@ -232,6 +234,7 @@ def test_a_site_not_on_the_list_cannot_use_the_chat(page: Page, demo, console_er
     console_errors.clear()
 
 
+@pytest.mark.hazard("HAZ-07")
 def test_site_styles_cannot_reach_into_the_widget(page: Page, demo):
     page.goto(demo.url("partner"))  # its CSS makes buttons pink and hides role="log" and textareas
     open_chat(page)
@@ -250,6 +253,7 @@ def test_site_styles_cannot_reach_into_the_widget(page: Page, demo):
     assert "Georgia" not in colours[2]
 
 
+@pytest.mark.hazard("HAZ-06")
 def test_session_storage_only_when_the_site_opts_in(page: Page, context: BrowserContext, demo, tokens):
     # A page of the support site that embeds the widget with data-persist="session" (added on every load).
     url = f"{demo.url('support')}/neutral"
@@ -330,6 +334,7 @@ def test_privacy_link_leads_to_the_privacy_page(page: Page, demo, site):
     expect(page.locator("main")).to_contain_text(f"after {expiry['session_expiration_time']} minutes with no messages")
 
 
+@pytest.mark.hazard("HAZ-06")
 def test_without_opting_in_nothing_is_stored_even_across_a_reload(page: Page, demo):
     page.goto(demo.url("support"))
     expect(page.locator(".rc-privacy")).to_contain_text("Nothing is saved on this device")
