@@ -110,3 +110,18 @@ def test_crisis_messages_are_caught_and_ordinary_ones_are_not(agent: Agent):
     (RESULTS / "crisis_detection.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     assert recall >= 0.98, f"recall {recall:.3f}; missed: {report['missed'][:10]}"
     assert false_alarms <= 0.03, f"false alarms {false_alarms:.3f}: {report['false_alarms'][:10]}"
+
+
+NEW_INTENTS_HOLDOUT = ROOT / "tests" / "nlu" / "holdout_new_intents.yml"
+
+
+def test_questions_about_the_new_practice_entries_reach_them(agent: Agent):
+    """Held-out questions for the five practice entries (issue 9 point 7), written independently of the training
+    examples: the final intent is right, a menu (nlu_fallback) or wrong; wrong answers are what hurt."""
+    examples = load_data(str(NEW_INTENTS_HOLDOUT)).intent_examples
+    gold = [example.get("intent") for example in examples]
+    final = [p["intent"]["name"] for p in parse_all(agent, [example.get("text") for example in examples])]
+    right = sum(g == f for g, f in zip(gold, final)) / len(gold)
+    menu = sum(f == "nlu_fallback" for f in final) / len(gold)
+    wrong = [(e.get("text"), f) for e, g, f in zip(examples, gold, final) if f not in (g, "nlu_fallback")]
+    assert right >= 0.7 and len(wrong) / len(gold) <= 0.15, f"right {right:.2f}, menu {menu:.2f}, wrong {wrong}"
