@@ -36,6 +36,7 @@ action_fallback.install()
 
 CRISIS_INTENT = "crisis"
 CRISIS_ENTITY = "crisis_type"
+LANGUAGE_ENTITY = "crisis_language"
 
 
 class _DataFileComponent(GraphComponent):
@@ -158,16 +159,18 @@ class CrisisDetector(_DataFileComponent, EntityExtractorMixin):
                 continue
             signal = matcher(self._doc(message, model))
             if signal is not None:
-                self._mark_crisis(message, signal.primary)
+                self._mark_crisis(message, signal.primary, signal.language)
         return messages
 
-    def _mark_crisis(self, message: Message, crisis_type: Optional[str]) -> None:
+    def _mark_crisis(self, message: Message, crisis_type: Optional[str], language: Optional[str] = None) -> None:
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CRISIS_INTENT]
         top = {"name": CRISIS_INTENT, "confidence": 1.0}
         message.set(INTENT, top, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
-        entity = {"entity": CRISIS_ENTITY, "value": crisis_type, "start": 0, "end": 0, "confidence": 1.0}
-        message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name([entity]), add_to_output=True)
+        found = [{"entity": CRISIS_ENTITY, "value": crisis_type, "start": 0, "end": 0, "confidence": 1.0}]
+        if language:  # "cy": actions/safety.py answers in Welsh first
+            found.append({"entity": LANGUAGE_ENTITY, "value": language, "start": 0, "end": 0, "confidence": 1.0})
+        message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found), add_to_output=True)
 
 
 # What Rasa reads as a button payload: "/intent" with optional JSON entities ("/inform{"nation":"wales"}").
