@@ -31,6 +31,16 @@ def test_counselling_notes_are_protected_in_special_circumstances_not_only_in_ra
 
 
 @pytest.mark.hazard("HAZ-03")
+@pytest.mark.parametrize("entry_id", ["counselling_records", "therapy_during_case"])
+@pytest.mark.parametrize("role", [None, "professional"])
+def test_both_counselling_answers_say_the_protection_is_not_only_for_nhs_therapy(entry_id, role):
+    """Someone choosing between NHS and private therapy learns it does not change the protection."""
+    text = answer(entry_id, role)
+    assert re.search(r"paid or unpaid|remunerated or voluntary", text)
+    assert "NHS" in text and "private" in text
+
+
+@pytest.mark.hazard("HAZ-03")
 @pytest.mark.parametrize("role", [None, "professional"])
 def test_the_counselling_answer_tells_a_request_from_papers_that_must_be_obeyed(role):
     text = answer("counselling_records", role)
