@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help setup train run shell test test-load lint review eval clean bench run-scaled
+.PHONY: help setup train run shell test test-load results lint review eval clean bench run-scaled
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,10 @@ test:  ## install test tools and run every test (unit, conversation, NLU, end-to
 
 test-load:  ## load and fault tests: 50 chats for 2 minutes, action server and Redis failures (results/load.json)
 	@scripts/test-load.sh
+
+results:  ## re-measure and update the tracked numbers in results/ (held-out NLU, crisis, hostile input, scaling)
+	@RC_RESULTS_DIR="$(CURDIR)/results" scripts/test.sh tests/test_understanding.py tests/test_hostile_input.py \
+	  tests/test_scale_out.py
 
 lint:  ## ruff checks and formatting
 	@scripts/setup.sh --dev && .venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -23,6 +23,12 @@ scripts/run_scaled.sh --install  # nginx, for the scale-out tests (tests/test_sc
 export RASA_TELEMETRY_ENABLED=false
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-mkdir -p results tests/artifacts
+mkdir -p tests/artifacts
+tracked_results() { git status --porcelain -- results 2>/dev/null || true; }
+results_before=$(tracked_results)
 .venv/bin/python -m pytest "$@"
+if [ -z "${RC_RESULTS_DIR:-}" ] && [ "$(tracked_results)" != "$results_before" ]; then
+  echo "A test wrote to results/: tests write to tests/artifacts/results/ (make results updates results/)" >&2
+  exit 1
+fi
 echo "make test took $(( $(date +%s) - start )) s"
