@@ -20,13 +20,14 @@ RUN pip install 'pip==24.0' 'setuptools==70.3.0' 'wheel==0.45.1' \
     && pip install -c constraints.txt -r requirements.txt
 
 COPY . .
-RUN python -m addons.spacy_pipeline \
-    && python -m addons.sentence_encoder \
+RUN python -m rasa_server.nlu.spacy_pipeline \
+    && python -m rasa_server.nlu.sentence_encoder \
     && RASA_MAX_CACHE_SIZE=0 PYTHONWARNINGS=ignore rasa train --fixed-model-name rights-companion --out models \
     && rm -rf .rasa
 
 USER 10001:10001
 EXPOSE 5005 5055
-ENTRYPOINT ["rasa"]
+# Rasa with this project's patches (rasa_server/__main__.py); takes any `rasa` command line.
+ENTRYPOINT ["python", "-m", "rasa_server"]
 CMD ["run", "--model", "models/rights-companion.tar.gz", "--port", "5005", "--credentials", "credentials.yml", \
      "--endpoints", "deploy/endpoints.scaled.yml", "--logging-config-file", "deploy/logging.yml"]

@@ -8,18 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import KnowledgeEntry, directory, knowledge, wording
 from actions.safety import CRISIS_INTENT
-from actions.support_finder import (
-    CHILD_SERVICE,
-    FIND_SUPPORT_INTENT,
-    YOUNG_AGE_GROUPS,
-    ActionFindSupport,
-    contact_line,
-    entity_values,
-    next_ranked_intent,
-    slot_text,
-)
+from actions.support_finder import CHILD_SERVICE, FIND_SUPPORT_INTENT, ActionFindSupport, contact_line
+from actions.utils import entity_values, latest_intent, next_ranked_intent, slot_text
+from content.loader import KnowledgeEntry, directory, knowledge, wording
+from content.routes import YOUNG_AGE_GROUPS
 
 OWN_CASE_INTENT = "ask_own_case"
 TELL_ROLE_INTENT = "tell_role"
@@ -34,11 +27,6 @@ CRISIS_HINT = 0.1
 # own case, the classifier's next guess must be at least this sure before it is answered as the question asked.
 # Plain role statements rank their next guess far lower (tests/test_understanding.py measures it).
 FOLLOW_UP_MIN_CONFIDENCE = 0.2
-
-
-def latest_intent(tracker: Tracker) -> Optional[str]:
-    """The intent of the latest user message, if any."""
-    return (tracker.latest_message.get("intent") or {}).get("name")
 
 
 def follow_up_request(tracker: Tracker, skip: Collection[str]) -> Optional[str]:

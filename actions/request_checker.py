@@ -10,9 +10,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answers import latest_intent, send_answer
-from actions.knowledge import knowledge, source, wording
-from actions.support_finder import entity_values, slot_text
+from actions.answers import send_answer
+from actions.utils import entity_values, latest_intent, slot_text
+from content.loader import knowledge, source, wording
 
 FORM = "request_check_form"
 KIND_SLOT = "request_kind"

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Collection, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 from urllib.parse import urlsplit
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import Service, directory, wording
+from actions.utils import entity_values, slot_text, slot_texts
+from content.loader import Service, directory, wording
+from content.routes import UK_NATIONS, YOUNG_AGE_GROUPS
 
-UK_NATIONS = ("england", "wales", "scotland", "northern_ireland")
 COVERED_NATIONS = ("england", "wales")
-YOUNG_AGE_GROUPS = ("under_16", "16_17", "under_18")
 FIND_SUPPORT_INTENT = "find_support"
 FINDER_KINDS = ("helpline", "urgent_line", "local_service", "legal")
 # Information services (not helplines) are offered only when they answer something the person asked for.
@@ -62,43 +62,6 @@ class Situation:
     @property
     def outside_england_and_wales(self) -> bool:
         return self.nation in ("scotland", "northern_ireland")
-
-
-def entity_values(tracker: Tracker, entity: str) -> List[str]:
-    """Values of one entity type in the latest user message, when they are text.
-
-    Our extractors only give text categories, but a "/intent{json}" payload can carry any JSON value (or
-    none): those are not categories we know, so they are left out rather than crash an action.
-    """
-    return [
-        e["value"]
-        for e in tracker.latest_message.get("entities") or []
-        if isinstance(e, dict) and e.get("entity") == entity and isinstance(e.get("value"), str)
-    ]
-
-
-def next_ranked_intent(tracker: Tracker, skip: Collection[str], min_confidence: float) -> Optional[str]:
-    """The classifier's best-ranked intent for the latest message outside `skip`, if it is at least
-    `min_confidence` sure: what else the message asked ("I'm a counsellor and ...", a crisis with a question)."""
-    for candidate in tracker.latest_message.get("intent_ranking") or []:
-        name = candidate.get("name")
-        if name in skip:
-            continue
-        confidence = candidate.get("confidence")
-        return name if isinstance(confidence, (int, float)) and confidence >= min_confidence else None
-    return None
-
-
-def slot_text(tracker: Tracker, slot: str) -> Optional[str]:
-    """A slot's value when it is text (every category is); any other value counts as not set."""
-    value = tracker.get_slot(slot)
-    return value if isinstance(value, str) else None
-
-
-def slot_texts(tracker: Tracker, slot: str) -> List[str]:
-    """The text items of a list slot; anything else counts as an empty list."""
-    value = tracker.get_slot(slot)
-    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def contact_line(service: Service, describe: bool = False) -> str:

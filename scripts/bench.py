@@ -39,6 +39,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = ROOT / ".venv" / "bin" / "rasa"
+# Our Rasa server starts through the launcher that installs our patches (rasa_server/__main__.py).
+OUR_RASA = [str(ROOT / ".venv" / "bin" / "python"), "-m", "rasa_server"]
 CACHE = ROOT / ".cache" / "bench"
 STARTER_DIR = CACHE / "starter"
 LOGS = CACHE / "logs"
@@ -422,7 +424,7 @@ def prepare_ours(retrain: bool) -> Dict[str, Any]:
 def our_bot(model: Path) -> Bot:
     rasa_port, action_port = free_port(), free_port()
     endpoints = CACHE / "endpoints-ours.yml"
-    tracker_store = "tracker_store:\n  type: addons.tracker_store.RedactingInMemoryTrackerStore\n"
+    tracker_store = "tracker_store:\n  type: rasa_server.privacy.tracker_store.RedactingInMemoryTrackerStore\n"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n{tracker_store}')
     logging = ["--logging-config-file", "deploy/logging.yml"]
     env = rasa_env(
@@ -432,7 +434,7 @@ def our_bot(model: Path) -> Bot:
         RC_CHANNEL_SECRET=secrets.token_urlsafe(48),
     )
     actions = [str(RASA), "run", "actions", "--actions", "actions", "--port", str(action_port), *logging]
-    server = [str(RASA), "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(rasa_port)]
+    server = [*OUR_RASA, "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(rasa_port)]
     server += ["--credentials", "credentials.yml", "--endpoints", str(endpoints), *logging]
     return Bot("ours", ROOT, [actions, server], {**env, "SANIC_HOST": "127.0.0.1"}, rasa_port, OUR_SCRIPTS)
 

@@ -21,7 +21,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.utils.log_utils import configure_structlog
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # the model's own components live in addons/
+sys.path.insert(0, str(ROOT))  # the model's own components live in rasa_server/nlu/
 
 
 def trained_model() -> str:

@@ -10,7 +10,7 @@ missing from the reply. It also counts the answers still waiting for legal revie
 
     .venv/bin/python scripts/review_content.py [--today YYYY-MM-DD]
 
-Data is read only through actions/knowledge.py, as the assistant reads it. CONTENT.md explains the workflow.
+Data is read only through content/loader.py, as the assistant reads it. CONTENT.md explains the workflow.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from actions.knowledge import KnowledgeEntry, Review, Service, directory, knowledge, wording  # noqa: E402
+from content.loader import KnowledgeEntry, Review, Service, directory, knowledge, wording  # noqa: E402
 
 WARN_MONTHS = 6
 SAFETY_MONTHS = 3

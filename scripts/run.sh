@@ -37,7 +37,7 @@ esac
 say "Starting the action server and the Rasa server"
 SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions --port 5055 "${logging[@]}" >.run/actions.log 2>&1 &
 pids+=($!)
-.venv/bin/rasa run --model "$model" --interface 127.0.0.1 --port 5005 \
+.venv/bin/python -m rasa_server run --model "$model" --interface 127.0.0.1 --port 5005 \
   --credentials credentials.yml --endpoints "$endpoints" "${logging[@]}" >.run/rasa.log 2>&1 &
 pids+=($!)
 say "Starting the demo websites"

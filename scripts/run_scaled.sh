@@ -58,7 +58,7 @@ for i in $(seq 1 "$replicas"); do
     >"$dir/actions-$i.log" 2>&1 &
   pids+=($!)
   echo $! >"$dir/actions-$i.pid"
-  ACTION_ENDPOINT_URL="http://127.0.0.1:$action_port/webhook" .venv/bin/rasa run --model "$model" \
+  ACTION_ENDPOINT_URL="http://127.0.0.1:$action_port/webhook" .venv/bin/python -m rasa_server run --model "$model" \
     --interface 127.0.0.1 --port "$rasa_port" --credentials credentials.yml --endpoints deploy/endpoints.scaled.yml \
     "${logging[@]}" >"$dir/rasa-$i.log" 2>&1 &
   pids+=($!)

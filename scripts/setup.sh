@@ -53,9 +53,9 @@ fi
 if [ ! -f models/encoder/all-MiniLM-L6-v2/model.safetensors ]; then
   say "Fetching the sentence encoder's model files (91 MB, pinned and hash-checked)"
 fi
-.venv/bin/python -m addons.sentence_encoder >/dev/null  # checks the files, fetches them only if missing
+.venv/bin/python -m rasa_server.nlu.sentence_encoder >/dev/null  # checks the files, fetches them only if missing
 
 if [ ! -f models/spacy/en_rights_companion/meta.json ]; then
   say "Building the blank English spaCy pipeline (no download)"
-  .venv/bin/python -m addons.spacy_pipeline
+  .venv/bin/python -m rasa_server.nlu.spacy_pipeline
 fi

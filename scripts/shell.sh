@@ -10,4 +10,4 @@ SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions --port 5055 "$
 actions=$!
 trap 'kill $actions 2>/dev/null || true' EXIT
 wait_for "Action server" http://127.0.0.1:5055/health 90 .run/actions-shell.log >/dev/null
-.venv/bin/rasa shell --model "$model" --endpoints endpoints.yml --interface 127.0.0.1 "${logging[@]}"
+.venv/bin/python -m rasa_server shell --model "$model" --endpoints endpoints.yml --interface 127.0.0.1 "${logging[@]}"

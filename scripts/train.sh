@@ -10,9 +10,8 @@ export RASA_TELEMETRY_ENABLED=false
 export RASA_MAX_CACHE_SIZE=0
 export PYTHONWARNINGS=ignore  # library deprecation noise, not ours
 
-inputs=(config.yml domain.yml data/nlu data/rules data/gazetteers data/safety constraints.txt
-  addons/components.py addons/crisis.py addons/gazetteer.py addons/text.py addons/spacy_pipeline.py
-  addons/intent_classifier.py addons/sentence_encoder.py requirements-encoder.txt)
+inputs=(config.yml domain.yml data/nlu data/rules data/gazetteers data/safety constraints.txt rasa_server/nlu
+  requirements-encoder.txt)
 hash=$(find "${inputs[@]}" -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) -print0 | sort -z \
   | xargs -0 sha256sum | sha256sum | cut -c1-12)
 model="models/rights-companion-$hash.tar.gz"

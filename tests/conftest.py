@@ -146,7 +146,9 @@ def start_servers(model: Path, name: str, endpoints_extra: str = "") -> Iterator
     actions = start_action_server(action_port, logs["actions"])
     rasa = subprocess.Popen(
         [
-            str(VENV_BIN / "rasa"),
+            str(VENV_BIN / "python"),
+            "-m",
+            "rasa_server",
             "run",
             "--model",
             str(model),

@@ -22,9 +22,9 @@ from rasa.shared.core.events import ActionExecutionRejected, BotUttered, Event, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-import addons.components  # noqa: F401  (installs the fallback, as serving the model does)
-from actions.knowledge import directory, wording
-from addons.action_fallback import DEFAULT_TIMEOUT, action_timeout, run_with_fallback, unavailable_message
+from content.loader import directory, wording
+from rasa_server.patches import install
+from rasa_server.patches.action_fallback import DEFAULT_TIMEOUT, action_timeout, unavailable_message
 from tests.conftest import ROOT, free_port
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -62,9 +62,10 @@ def fallback_events(name: str = "action_answer") -> List[Event]:
     return events
 
 
-@pytest.mark.hazard("HAZ-10")
-def test_serving_the_model_installs_the_fallback():
-    assert RemoteAction.run is run_with_fallback
+@pytest.fixture(autouse=True, scope="module")
+def patched() -> None:
+    """Rasa as `python -m rasa_server` runs it (tests/test_patches.py checks that it does)."""
+    install()
 
 
 @pytest.mark.hazard("HAZ-10")
@@ -75,7 +76,7 @@ def test_the_message_gives_999_samaritans_and_the_24_7_line_from_the_directory()
     assert all(number in message for number in numbers)
     assert message.index(numbers[0]) < message.index(numbers[1]) < message.index(numbers[2])
     own_words = (ROOT / "data" / "wording" / "unavailable.yml").read_text(encoding="utf-8")
-    code = (ROOT / "addons" / "action_fallback.py").read_text(encoding="utf-8")
+    code = (ROOT / "rasa_server" / "patches" / "action_fallback.py").read_text(encoding="utf-8")
     assert not re.search(r"(?<!\w)\d{3}", own_words + code), "numbers come from data/support/services.yml only"
     assert wording("wording/unavailable")["routes"][0] == "emergency_999"
 

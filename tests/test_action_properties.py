@@ -25,9 +25,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions
 from actions.answers import CRISIS_HINT, ActionClarify
-from actions.knowledge import directory, wording
 from actions.request_checker import HANDLED_BY_RULES, ValidateRequestCheckForm
 from actions.safety import ActionCrisisResponse
+from content.loader import directory, wording
 from tests.conftest import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))

@@ -8,8 +8,7 @@ import pytest
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
 
-import addons.components  # noqa: F401  (installs the validator, as serving the model does)
-from addons.action_validation import validate_action_result
+from rasa_server.patches.action_validation import validate_action_result
 
 REPLIES = {
     "empty": {},
@@ -47,7 +46,3 @@ def test_the_same_replies_pass_and_fail_with_the_same_error(name):
         with pytest.raises(ValidationError) as error:
             validate_action_result(RemoteAction("action_answer", None), reply)
         assert error.value.message.startswith(expected + ". Failed to validate Action server response")
-
-
-def test_serving_the_model_installs_it():
-    assert RemoteAction._validate_action_result is validate_action_result

@@ -11,7 +11,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAcknowledgeRole, ActionAnswer, ActionClarify
-from actions.knowledge import directory, knowledge
 from actions.request_checker import (
     ActionAssessRequest,
     AskRequestKind,
@@ -21,6 +20,7 @@ from actions.request_checker import (
 )
 from actions.safety import ActionCrisisResponse
 from actions.support_finder import ActionFindSupport, Situation, choose_services
+from content.loader import directory, knowledge
 from tests.conftest import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -208,7 +208,7 @@ def test_a_child_whose_message_was_unclear_still_hears_about_childline():
 
 
 def ids(situation: Situation) -> list[str]:
-    from actions.knowledge import directory
+    from content.loader import directory
 
     return [s.id for s in choose_services(situation, directory().values())]
 

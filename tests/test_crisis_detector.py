@@ -1,4 +1,4 @@
-"""The deterministic crisis check (addons/crisis.py) on its own: fast, no model training, no servers.
+"""The deterministic crisis check (rasa_server/nlu/crisis.py) on its own: fast, no model training, no servers.
 
 tests/test_understanding.py scores the whole pipeline (matcher and classifier) on tests/data/crisis_eval.yml;
 these tests pin down the matcher's own behaviour: whose crisis it is, indirect suicidal thoughts, the past,
@@ -12,7 +12,7 @@ from typing import Optional
 import pytest
 import spacy
 
-from addons.crisis import ALL_TYPES, SOMEONE_ELSE, CrisisMatcher
+from rasa_server.nlu.crisis import ALL_TYPES, SOMEONE_ELSE, CrisisMatcher
 from tests.conftest import ROOT
 
 SPACY_MODEL = ROOT / "models" / "spacy" / "en_rights_companion"
@@ -126,7 +126,7 @@ def test_a_crisis_typed_as_a_checklist_reply_is_caught(detect, reply, expected):
 
 
 def test_every_type_the_check_gives_has_wording_and_routes():
-    from actions.knowledge import directory, wording
+    from content.loader import directory, wording
 
     text = wording("wording/crisis")
     services = directory()

@@ -8,10 +8,11 @@ import re
 
 import pytest
 
-from actions.knowledge import directory
-from actions.safety import ActionCrisisResponse, crisis_message, crisis_routes, helplines_for_anyone
-from addons.action_fallback import unavailable_message
-from addons.website_channel import ERROR_TEXT
+from actions.safety import ActionCrisisResponse
+from content.loader import directory
+from content.routes import crisis_message, crisis_routes, helplines_for_anyone
+from rasa_server.channels.website import ERROR_TEXT
+from rasa_server.patches.action_fallback import unavailable_message
 from tests.conftest import ROOT
 from tests.test_actions import entity, make_tracker, run
 

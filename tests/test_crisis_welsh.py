@@ -2,7 +2,7 @@
 
 tests/data/crisis_eval_cy.yml was written by someone who had not seen the patterns; tests/data/crisis_dev_cy.yml
 is the pattern author's own set. Both hold hard negatives (past events, questions about records, "what if").
-A Welsh crisis sets `crisis_language` "cy" so actions/safety.py answers in Welsh first; English never does.
+A Welsh crisis sets `crisis_language` "cy", so the crisis reply (content/routes.py) is in Welsh first.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 import spacy
 import yaml
 
-from addons.crisis import SOMEONE_ELSE, WELSH, CrisisMatcher, CrisisSignal
+from rasa_server.nlu.crisis import SOMEONE_ELSE, WELSH, CrisisMatcher, CrisisSignal
 from tests.conftest import ROOT
 
 SPACY_MODEL = ROOT / "models" / "spacy" / "en_rights_companion"

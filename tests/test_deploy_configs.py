@@ -21,7 +21,7 @@ from rasa.core.tracker_store import RedisTrackerStore
 
 from tests.conftest import ROOT
 
-OUR_STORE = "addons.tracker_store.RedactingRedisTrackerStore"
+OUR_STORE = "rasa_server.privacy.tracker_store.RedactingRedisTrackerStore"
 FORBIDDEN_ARGS = ("--enable-api", "--cors", "--debug", "-vv", "--auth-token")
 AFFINITY_MAP = r'"~^Bearer v1\.(?<session>[A-Za-z0-9_-]{22})\." $session;'
 
@@ -168,8 +168,8 @@ def test_helm_rasa_keeps_conversations_only_in_our_expiring_redis_store(rasa_val
 
 def test_helm_rasa_opens_only_the_website_channel_for_listed_partners(rasa_values):
     channels = rasa_values["applicationSettings"]["credentials"]["additionalChannelCredentials"]
-    assert list(channels) == ["addons.website_channel.WebsiteInput"]
-    origins = channels["addons.website_channel.WebsiteInput"]["allowed_origins"]
+    assert list(channels) == ["rasa_server.channels.website.WebsiteInput"]
+    origins = channels["rasa_server.channels.website.WebsiteInput"]["allowed_origins"]
     env = {item["name"]: item for item in rasa_values["extraEnv"]}
     origins += env["RC_ALLOWED_ORIGINS"]["value"].split(",")
     assert origins and all(origin.startswith("https://") and "*" not in origin for origin in origins)

@@ -20,8 +20,10 @@ TESTS = ROOT / "tests"
 HAZARD_ID = re.compile(r"HAZ-\d{2}")
 HEADING = re.compile(r"^## (HAZ-\d{2}): \S", re.MULTILINE)
 TEST_REFERENCE = re.compile(r"`(tests/[\w/]+\.py)::(\w+)`")
-# Paths of this repository's own files, in backticks: `addons/crisis.py`, `data/wording/crisis.yml`, `tests/x.py`.
-FILE_REFERENCE = re.compile(r"`((?:actions|addons|data|deploy|docs|scripts|tests|web)/[\w./-]+\.[a-z]+)(?:::\w+)?`")
+# Paths of this repository's own files, in backticks: `rasa_server/nlu/crisis.py`, `tests/x.py`.
+FILE_REFERENCE = re.compile(
+    r"`((?:actions|content|rasa_server|data|deploy|docs|scripts|tests|web)/[\w./-]+\.[a-z]+)(?:::\w+)?`"
+)
 
 
 @lru_cache(maxsize=1)

@@ -35,12 +35,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from addons.input_text import MAX_RUN, clean_input
-from addons.log_privacy import PERSONAL_KEYS, REMOVED, clean_message
-from addons.redaction import Redactor
-from addons.tracker_store import redact_event
-from addons.website_channel import ChannelError, WebsiteConfig, WebsiteInput, replies
-from addons.website_sessions import SessionRegistry, TokenError, TokenSigner
+from rasa_server.channels.input_text import MAX_RUN, clean_input
+from rasa_server.channels.sessions import SessionRegistry, TokenError, TokenSigner
+from rasa_server.channels.website import ChannelError, WebsiteConfig, WebsiteInput, replies
+from rasa_server.privacy.log_filter import PERSONAL_KEYS, REMOVED, clean_message
+from rasa_server.privacy.redaction import Redactor
+from rasa_server.privacy.tracker_store import redact_event
 from tests.conftest import RESULTS, ROOT, Servers
 
 SEED = 20260112

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.knowledge import DATA_DIR, LEGAL_REVIEW_STATUSES, ROLES, directory, knowledge
+from content.loader import DATA_DIR, LEGAL_REVIEW_STATUSES, ROLES, directory, knowledge
 from tests.conftest import ROOT
 
 OLD_RAPE_CRISIS_NUMBER = re.compile(r"0808\s*802\s*9999")

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from actions.knowledge import directory, knowledge
+from content.loader import directory, knowledge
 from tests.conftest import ROOT
 
 

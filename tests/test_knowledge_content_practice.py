@@ -14,7 +14,7 @@ from typing import Dict, Iterator, List, Tuple
 import pytest
 import yaml
 
-from actions.knowledge import DATA_DIR, directory, knowledge
+from content.loader import DATA_DIR, directory, knowledge
 
 FILES = ("law.yml", "therapists.yml", "survivors.yml", "practice.yml", "privacy.yml")
 # Variants a survivor or supporter can be shown (default is also what anyone who has not said who they are sees).

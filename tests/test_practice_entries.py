@@ -11,7 +11,7 @@ import re
 import pytest
 import yaml
 
-from actions.knowledge import knowledge
+from content.loader import knowledge
 from tests.conftest import ROOT
 
 NEW_INTENTS = {

@@ -8,13 +8,13 @@ the words (or the words without the code) fails:
 | promise | checked against |
 |---|---|
 | forgotten after N minutes with no messages | domain.yml session_config.session_expiration_time |
-| what is taken out before a chat is kept | addons/redaction.py's kinds, addons/tracker_store.py's place and age |
+| what is taken out before a chat is kept | privacy/redaction.py's kinds, privacy/tracker_store.py's place and age |
 | nothing typed reaches the logs | deploy/logging.yml and every script using it; tests/test_privacy_logs.py runs it |
 | no cookies, no local storage (session storage only if the site opts in) | web/widget/widget.js; browser tests |
 | no trackers, nothing loaded from other companies | widget.js, widget.css, the pages; a browser test |
 | Exit or Clear deletes the chat from the server | the channel's /end route; browser and channel tests |
 | Exit or Shift 3 times leaves for an everyday page, Back does not return | widget.js |
-| addresses counted for rate limits only as a keyed hash, for minutes | addons/website_channel.py |
+| addresses counted for rate limits only as a keyed hash, for minutes | rasa_server/channels/website.py |
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from typing import List, Set
 import pytest
 import yaml
 
-from addons import redaction
-from addons.redaction import Redactor
-from addons.tracker_store import REVEALING_ENTITIES
-from addons.website_channel import CLEAN_UP_EVERY_SECONDS, WebsiteConfig, WebsiteInput
-from addons.website_pages import minutes_text, privacy_page, session_expiry_minutes
-from addons.website_sessions import TokenSigner
+from rasa_server.channels.pages import minutes_text, privacy_page, session_expiry_minutes
+from rasa_server.channels.sessions import TokenSigner
+from rasa_server.channels.website import CLEAN_UP_EVERY_SECONDS, WebsiteConfig, WebsiteInput
+from rasa_server.privacy import redaction
+from rasa_server.privacy.redaction import Redactor
+from rasa_server.privacy.tracker_store import REVEALING_ENTITIES
 from tests.conftest import ROOT
 
 WIDGET = ROOT / "web" / "widget"
@@ -96,7 +96,7 @@ def test_the_page_fills_in_the_real_expiry_and_states_no_other():
 
 def test_both_places_that_serve_the_page_fill_it_from_domain_yml():
     server = (ROOT / "web" / "server.py").read_text(encoding="utf-8")
-    channel = (ROOT / "addons" / "website_channel.py").read_text(encoding="utf-8")
+    channel = (ROOT / "rasa_server" / "channels" / "website.py").read_text(encoding="utf-8")
     assert "privacy_page(session_expiry_minutes())" in server
     assert "privacy_page(self.expiry_minutes)" in channel and "session_expiry_minutes()" in channel
 
@@ -106,7 +106,7 @@ def test_both_places_that_serve_the_page_fill_it_from_domain_yml():
 
 def redaction_categories() -> Set[str]:
     """Every placeholder the code can put into a stored message."""
-    source = (ROOT / "addons" / "redaction.py").read_text(encoding="utf-8")
+    source = (ROOT / "rasa_server" / "privacy" / "redaction.py").read_text(encoding="utf-8")
     kinds = {getattr(redaction, name) for name in re.findall(r"Found\(([A-Z_]+),", source)}
     return kinds | set(REVEALING_ENTITIES.values())
 
@@ -143,7 +143,7 @@ def test_the_notices_do_not_promise_to_remove_every_name():
 def test_no_text_in_logs_is_enforced_everywhere_the_servers_start_and_tested_for_real():
     assert "never written to our logs" in ANSWER and "never written to our logs" in words(PAGE)
     logging = yaml.safe_load((ROOT / "deploy" / "logging.yml").read_text(encoding="utf-8"))
-    assert logging["filters"]["privacy"]["()"] == "addons.log_privacy.PrivacyFilter"
+    assert logging["filters"]["privacy"]["()"] == "rasa_server.privacy.log_filter.PrivacyFilter"
     assert all("privacy" in handler.get("filters", []) for handler in logging["handlers"].values())
     assert "deploy/logging.yml" in (ROOT / "scripts" / "common.sh").read_text(encoding="utf-8")
     for path in ("scripts/run.sh", "scripts/shell.sh", "scripts/run_scaled.sh"):
@@ -215,7 +215,7 @@ def test_exit_and_shift_three_times_clear_the_chat_and_leave_without_a_way_back(
     assert "window.location.replace(config.exitUrl)" in code, "replace(): Back does not return to the chat"
     assert 'const DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather";' in code and "BBC weather page" in page
     assert 'call("end", {}, token, keepalive)' in code, "the server is told to delete the conversation"
-    channel = (ROOT / "addons" / "website_channel.py").read_text(encoding="utf-8")
+    channel = (ROOT / "rasa_server" / "channels" / "website.py").read_text(encoding="utf-8")
     assert "await forget_conversation(agent.tracker_store, session.sender_id)" in channel
     tests = (ROOT / "tests" / "test_website_channel.py").read_text(encoding="utf-8")
     assert "def test_forget_conversation_deletes_the_tracker" in tests

@@ -23,7 +23,7 @@ import redis
 import yaml
 from rasa.shared.core.domain import Domain
 
-from addons.tracker_store import expiration_seconds
+from rasa_server.privacy.tracker_store import expiration_seconds
 from tests.conftest import DEMO_PORTS, ROOT, Servers, rasa_env, start_servers
 
 # How this test sends one message as one conversation, per channel name in credentials.yml. A channel
@@ -64,8 +64,8 @@ def website_client(servers: Servers, conversation: str, text: str) -> object:
 
 
 CHANNEL_CLIENTS: Dict[str, ChannelClient] = {
-    "addons.rest_channel.RestInput": rest_client,
-    "addons.website_channel.WebsiteInput": website_client,
+    "rasa_server.channels.rest.RestInput": rest_client,
+    "rasa_server.channels.website.WebsiteInput": website_client,
 }
 CHANNELS = list(yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")))
 
@@ -77,7 +77,7 @@ PHONE_PARTS = ["07700", "900 123", "7700900123"]
 PLACE = "Wrexham"
 # Channels that hand a "/..." message the bot did not offer to Rasa as it is (the website channel strips the "/"),
 # so Rasa warns about it and our log filter must shorten the warning.
-PASSES_UNOFFERED_PAYLOADS = {"addons.rest_channel.RestInput"}
+PASSES_UNOFFERED_PAYLOADS = {"rasa_server.channels.rest.RestInput"}
 
 
 def assistant_wording() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from addons.redaction import Found, Redactor, merge
+from rasa_server.privacy.redaction import Found, Redactor, merge
 
 
 @pytest.fixture(scope="module")

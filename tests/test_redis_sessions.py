@@ -7,14 +7,14 @@ from typing import Iterator, Tuple
 import pytest
 import redis
 
-from addons.website_channel import WebsiteConfig, session_registry
-from addons.website_sessions import (
+from rasa_server.channels.sessions import (
     RedisSessionRegistry,
     SessionRegistry,
     SessionStoreUnavailable,
     TokenError,
     TokenSigner,
 )
+from rasa_server.channels.website import WebsiteConfig, session_registry
 from tests.conftest import free_port
 
 SECRET = "s" * 40

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.knowledge import Review, directory, knowledge, legal_review_status, wording
+from content.loader import Review, directory, knowledge, legal_review_status, wording
 from scripts.review_content import ROUTE_FILES, months_before, review, route_ids
 from tests.conftest import ROOT
 

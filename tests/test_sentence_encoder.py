@@ -8,8 +8,8 @@ import yaml
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from addons.components import SentenceEmbeddingFeaturizer
-from addons.sentence_encoder import BLAS, FILES, MAX_WORD_PIECES, MODEL_DIR, SentenceEncoder, model_ready
+from rasa_server.nlu.components import SentenceEmbeddingFeaturizer
+from rasa_server.nlu.sentence_encoder import BLAS, FILES, MAX_WORD_PIECES, MODEL_DIR, SentenceEncoder, model_ready
 from tests.conftest import ROOT
 
 
@@ -19,7 +19,7 @@ def encoder() -> SentenceEncoder:
 
 
 def test_the_model_files_are_the_upstream_ones():
-    assert model_ready(), f"run `python -m addons.sentence_encoder`: {MODEL_DIR} does not hold {sorted(FILES)}"
+    assert model_ready(), f"run `python -m rasa_server.nlu.sentence_encoder`: {MODEL_DIR} does not hold {sorted(FILES)}"
 
 
 def test_words_are_split_as_bert_splits_them(encoder):
@@ -73,7 +73,7 @@ def test_conversation_turns_run_on_one_core_and_training_on_all(encoder, monkeyp
     before = blas_threads()
     config = {**SentenceEmbeddingFeaturizer.get_default_config(), "alias": "embeddings"}
     featurizer = SentenceEmbeddingFeaturizer("embeddings", config)
-    monkeypatch.setattr("addons.components.sentence_encoder", lambda model_dir: encoder)
+    monkeypatch.setattr("rasa_server.nlu.components.sentence_encoder", lambda model_dir: encoder)
     message = Message(data={"text": "can police read my notes"})
     featurizer.process([message])
     assert seen == [1] and blas_threads() == before

@@ -16,7 +16,6 @@ from typing import List
 import pytest
 import spacy
 
-from actions.knowledge import Service, directory, wording
 from actions.support_finder import (
     ActionFindSupport,
     Situation,
@@ -25,7 +24,8 @@ from actions.support_finder import (
     service_genders,
     support_message,
 )
-from addons.gazetteer import EntityMatcher, load_gazetteers
+from content.loader import Service, directory, wording
+from rasa_server.nlu.gazetteer import EntityMatcher, load_gazetteers
 from tests.conftest import ROOT
 from tests.test_actions import entity, make_tracker, run
 

@@ -19,9 +19,9 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
-from addons.gazetteer import load_gazetteers
-from addons.redaction import Redactor
-from addons.tracker_store import (
+from rasa_server.nlu.gazetteer import load_gazetteers
+from rasa_server.privacy.redaction import Redactor
+from rasa_server.privacy.tracker_store import (
     RedactingInMemoryTrackerStore,
     RedactingRedisTrackerStore,
     expiration_seconds,
@@ -88,7 +88,7 @@ def conversation(domain: Domain, sender: str = SENDER) -> DialogueStateTracker:
 
 
 def assert_redacted(stored: str) -> Dict[str, Any]:
-    """Checks a stored `conversation()` against the policy in addons/tracker_store.py; returns its user event."""
+    """Checks a stored `conversation()` against the policy in privacy/tracker_store.py; returns its user event."""
     for secret in NEVER_STORED:
         assert secret not in stored
     events = json.loads(stored)["events"]

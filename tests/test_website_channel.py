@@ -27,7 +27,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
-from addons.website_channel import (
+from rasa_server.channels.sessions import RateLimiter, SessionRegistry, TokenError, TokenSigner
+from rasa_server.channels.website import (
     ChannelError,
     WebsiteConfig,
     WebsiteInput,
@@ -36,7 +37,6 @@ from addons.website_channel import (
     links_in,
     replies,
 )
-from addons.website_sessions import RateLimiter, SessionRegistry, TokenError, TokenSigner
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from addons.website_pages import privacy_page, session_expiry_minutes
+from rasa_server.channels.pages import privacy_page, session_expiry_minutes
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SITES = ("support", "partner")

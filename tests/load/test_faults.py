@@ -28,9 +28,9 @@ import redis
 import yaml
 from rasa.utils.endpoints import EndpointConfig
 
-from actions.knowledge import directory
-from addons.action_fallback import action_timeout
-from addons.website_channel import CONVERSATION_LOST
+from content.loader import directory
+from rasa_server.channels.website import CONVERSATION_LOST
+from rasa_server.patches.action_fallback import action_timeout
 from tests.conftest import ARTIFACTS, RESULTS, ROOT, Servers, free_port, start_action_server, start_servers
 from tests.load.chat import Reply, WebsiteChat, allowed_origin
 

@@ -22,7 +22,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
-from addons.action_fallback import unavailable_message
+from rasa_server.patches.action_fallback import unavailable_message
 from tests.conftest import RESULTS, Servers, start_servers
 from tests.load.chat import Reply, WebsiteChat, allowed_origin
 

@@ -1,9 +1,9 @@
-"""Rasa's REST channel with its requests checked first (credentials.yml: `addons.rest_channel.RestInput`).
+"""Rasa's REST channel with its requests checked first (credentials.yml: `rasa_server.channels.rest.RestInput`).
 
 Same name ("rest"), address (/webhooks/rest/webhook) and replies as Rasa's own channel, which answered a body
 that is not a JSON object with a 500 error, and lost a message that was not text (or was empty, or named no
 one) with an error in the log and no reply. Here such a request gets a 4xx JSON body {"error": code,
-"message": text}, as on the website channel; text is made safe (addons.input_text) and limited in length.
+"message": text}, as on the website channel; text is made safe (rasa_server.channels.input_text) and limited in length.
 The channel is for local tools and tests only: nginx never forwards it (deploy/PRODUCTION.md).
 """
 
@@ -18,8 +18,8 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from addons.input_text import clean_input
-from addons.website_channel import ERROR_TEXT, ChannelError
+from rasa_server.channels.input_text import clean_input
+from rasa_server.channels.website import ERROR_TEXT, ChannelError
 
 MAX_SENDER_LENGTH = 128
 MAX_INPUT_CHANNEL_LENGTH = 64

@@ -1,7 +1,7 @@
 """Deterministic crisis check: danger now, suicide, self-harm or a very recent assault, from data/safety patterns.
 
 The classifier can miss a message that matters; this check cannot drift. It reads whole-word phrases (after
-addons.text normalisation) and token patterns, sentence by sentence, and decides three things for each match:
+rasa_server.nlu.text normalisation) and token patterns, sentence by sentence, and decides three things for each match:
 
 - whether it counts: it is ignored when a word about the past ("years ago", "in 2019", "used to") is closer
   to it than any word about now ("tonight", "again", "still"), when the words just before it show the person
@@ -34,7 +34,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
-from addons.text import normalise_words
+from rasa_server.nlu.text import normalise_words
 
 CRISIS_TYPES = ("danger", "suicide", "self_harm", "recent_assault")
 SOMEONE_ELSE = "someone_else_"
@@ -99,7 +99,7 @@ class _Match:
 
 
 def _normalise(tokens: Iterable[str]) -> List[str]:
-    """addons.text normalisation, also for a contraction that starts the text ("cant ..." -> "can not ...")
+    """rasa_server.nlu.text normalisation, also for a contraction that starts the text ("cant ..." -> "can not ...")
     and for "is" typed without its apostrophe ("hes" -> "he s" -> "he is")."""
     words = normalise_words(["", *tokens])
     return [_IS if w == "s" and words[i] in _BEFORE_IS else w for i, w in enumerate(words[1:])]

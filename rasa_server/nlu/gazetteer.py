@@ -12,7 +12,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from addons.text import normalised_doc, normalised_pattern
+from rasa_server.nlu.text import normalised_doc, normalised_pattern
 
 # entity name -> normalised value -> phrases people use
 Gazetteer = Dict[str, Dict[str, List[str]]]

@@ -23,16 +23,9 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from addons import action_fallback, action_validation
-from addons.crisis import CrisisMatcher
-from addons.gazetteer import EntityMatcher, load_gazetteers
-from addons.sentence_encoder import SentenceEncoder
-
-# Every process that serves this model imports this module: the action server's replies are checked with a
-# validator built once per process (addons/action_validation.py says why), and a failed custom action gives
-# the person a calm message with helplines instead of silence (addons/action_fallback.py).
-action_validation.install()
-action_fallback.install()
+from rasa_server.nlu.crisis import CrisisMatcher
+from rasa_server.nlu.gazetteer import EntityMatcher, load_gazetteers
+from rasa_server.nlu.sentence_encoder import SentenceEncoder
 
 CRISIS_INTENT = "crisis"
 CRISIS_ENTITY = "crisis_type"
@@ -168,7 +161,7 @@ class CrisisDetector(_DataFileComponent, EntityExtractorMixin):
         message.set(INTENT, top, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
         found = [{"entity": CRISIS_ENTITY, "value": crisis_type, "start": 0, "end": 0, "confidence": 1.0}]
-        if language:  # "cy": actions/safety.py answers in Welsh first
+        if language:  # "cy": the crisis reply is in Welsh first (content/routes.py)
             found.append({"entity": LANGUAGE_ENTITY, "value": language, "start": 0, "end": 0, "confidence": 1.0})
         message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found), add_to_output=True)
 
@@ -185,7 +178,7 @@ def sentence_encoder(model_dir: str) -> SentenceEncoder:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
-    """Adds each message's all-MiniLM-L6-v2 embedding (addons/sentence_encoder.py) as dense sentence features.
+    """Adds each message's all-MiniLM-L6-v2 embedding (rasa_server/nlu/sentence_encoder.py) as dense sentence features.
 
     `scale` weighs the embedding against the count features in the linear classifier: chosen by
     cross-validation (README "Understanding").

@@ -1,6 +1,6 @@
 """Website chat sessions: signed tokens, the session registry (in memory or in Redis) and sliding-window rate limits.
 
-No Rasa or Sanic here; used by addons.website_channel. A session is a random 128-bit id that only the server
+No Rasa or Sanic here; used by rasa_server.channels.website. A session is a random 128-bit id that only the server
 knows how to sign. The browser holds a token `<id>.<expiry>.<signature>`; each accepted message returns a fresh
 token whose expiry is the inactivity limit from now, so an old token stops working at the latest when the
 conversation has been quiet for that long. Ending a session removes it from the registry, so its tokens are
@@ -8,7 +8,7 @@ rejected even before they expire. Nothing here stores message text or raw addres
 
 `SessionRegistry` keeps the live sessions in this process's memory (one Rasa server). `RedisSessionRegistry`
 keeps them in Redis, so that every replica behind a load balancer accepts a conversation's tokens and an ended
-chat is ended everywhere (RC_SESSIONS_REDIS_URL, see addons.website_channel); its keys expire on their own
+chat is ended everywhere (RC_SESSIONS_REDIS_URL, see rasa_server.channels.website); its keys expire on their own
 after the inactivity lifetime.
 """
 

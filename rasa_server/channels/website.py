@@ -1,13 +1,13 @@
 """The website chat channel: plain HTTP + JSON for the embeddable widget (web/widget), inside the Rasa server.
 
-Registered in credentials.yml as `addons.website_channel.WebsiteInput`; Rasa mounts it at /webhooks/website/:
+Registered in credentials.yml as `rasa_server.channels.website.WebsiteInput`; Rasa mounts it at /webhooks/website/:
 
   POST /session   start a conversation: {"audience": "survivor" | "therapist"} -> token and opening replies
   POST /message   {"message": "..."} with `Authorization: Bearer <token>` -> replies and a fresh token
   POST /end       end the conversation now (quick exit, "clear"): its tokens stop working, its tracker is deleted
   GET  /widget.js, /widget.css, /privacy   the widget and the privacy page
 
-The browser never chooses its conversation id: the server issues a signed token (addons.website_sessions).
+The browser never chooses its conversation id: the server issues a signed token (rasa_server.channels.sessions).
 Only origins listed in the configuration may call the API (CORS is answered here, as the Rasa server runs
 without --cors). Every refusal is a 4xx JSON body {"error": code, "message": text}. Message text, tokens and
 network addresses are never logged.
@@ -34,10 +34,10 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.safety import helplines_for_anyone
-from addons.input_text import clean_input
-from addons.website_pages import WEB_DIR, minutes_text, privacy_page, session_expiry_minutes
-from addons.website_sessions import (
+from content.routes import helplines_for_anyone
+from rasa_server.channels.input_text import clean_input
+from rasa_server.channels.pages import WEB_DIR, minutes_text, privacy_page, session_expiry_minutes
+from rasa_server.channels.sessions import (
     RateLimiter,
     RedisSessionRegistry,
     Session,

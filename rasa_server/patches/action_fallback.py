@@ -7,12 +7,12 @@ no reply at all. Someone who may be in crisis must never be met with silence. `i
 - a call to the action server takes at most the action endpoint's `timeout` in seconds (endpoints.yml
   `action_endpoint.timeout`; DEFAULT_TIMEOUT without it). Rasa reads no such setting and waits 5 minutes;
 - when the call fails, the person gets one fixed message (data/wording/unavailable.yml) with emergency and
-  support lines from data/support/services.yml (actions.safety.helplines_for_anyone: we can't know the
+  support lines from data/support/services.yml (content.routes.helplines_for_anyone: we can't know the
   person's age or nation, so the 24/7 line shows its own notes), once per turn however many actions failed in
   it. The failed action's events are lost, as they would be anyway, and the next message is handled normally,
   so the assistant carries on by itself once the action server is back.
 `ActionExecutionRejection` (a form saying "this reply does not fit") is not a failure and is passed on.
-Installed by addons.components, which every process serving this project's model imports.
+Installed by rasa_server.patches.install(), which `python -m rasa_server` calls before Rasa starts.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from rasa.shared.core.events import ActionExecutionRejected, BotUttered, Event, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from actions.knowledge import directory, wording
-from actions.safety import helplines_for_anyone
+from content.loader import directory, wording
+from content.routes import helplines_for_anyone
 
 logger = logging.getLogger(__name__)
 

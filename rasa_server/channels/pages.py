@@ -12,7 +12,7 @@ from string import Template
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOMAIN_FILE = ROOT / "domain.yml"
 WEB_DIR = ROOT / "web"
 PRIVACY_TEMPLATE = WEB_DIR / "templates" / "privacy.html"

@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
 
-PIPELINE = Path(__file__).resolve().parent.parent / "models" / "spacy" / "en_rights_companion"
+PIPELINE = Path(__file__).resolve().parents[2] / "models" / "spacy" / "en_rights_companion"
 
 NAME = "name"
 PHONE = "phone number"

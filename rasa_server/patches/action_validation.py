@@ -5,7 +5,7 @@ Rasa 3.6 checks every action server reply with `jsonschema.validate(reply, schem
 server under load (py-spy, README "Performance") put 55% of its CPU time there, more than understanding the
 message. `install()` replaces `RemoteAction._validate_action_result` with the same check (same schema, same
 best-match error, same message) done by one validator built and checked once per process.
-Installed by addons.components, which every process serving this project's model imports.
+Installed by rasa_server.patches.install(), which `python -m rasa_server` calls before Rasa starts.
 """
 
 from __future__ import annotations

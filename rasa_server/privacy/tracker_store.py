@@ -9,7 +9,7 @@ place: domain.yml `session_config.session_expiration_time` (minutes).
 
 What is stored, per event (see `redact_event`):
 - user messages: the text with identifiers replaced ("[name]", "[phone number]", "[email]", "[postcode]",
-  "[address]", "[date of birth]", see addons/redaction.py) and with the words behind place and age
+  "[address]", "[date of birth]", see rasa_server/privacy/redaction.py) and with the words behind place and age
   entities replaced ("[place]", "[age]"); intent and intent ranking; entities as type and normalised
   value only, and only when the value is a category such as "wales" (character offsets and typed words
   are dropped); channel and message id. Channel metadata is dropped.
@@ -38,7 +38,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from addons.redaction import Found, Redactor
+from rasa_server.privacy.redaction import Found, Redactor
 
 logger = logging.getLogger(__name__)
 

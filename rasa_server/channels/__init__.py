@@ -1,0 +1,1 @@
+"""The channels credentials.yml names: the website chat with its sessions and pages, and the REST channel."""

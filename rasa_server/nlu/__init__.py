@@ -1,0 +1,1 @@
+"""Understanding a message: the custom NLU components config.yml names, and the matchers they use."""
