@@ -553,7 +553,7 @@ def test_hostile_corpus_gets_no_server_errors_and_the_assistant_stays_healthy(se
             for channel in counts
         },
     }
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "hostile_input.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(summary, indent=2))
 

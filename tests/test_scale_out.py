@@ -263,7 +263,7 @@ def test_throughput_with_two_replicas_and_with_one(stack: Stack):
     assert two["errors"] == 0 and one["errors"] == 0, (two, one)
     assert two["requests"] > 0 and one["requests"] > 0
     ratio = two["throughput_rps"] / one["throughput_rps"]
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "scaling.json").write_text(
         json.dumps({"users": users, "seconds": duration, "two_replicas": two, "one_replica": one, "ratio": ratio})
         + "\n"

@@ -46,7 +46,7 @@ TIMINGS: Dict[str, Any] = {}
 def record(name: str, value: Any) -> None:
     """Keeps a measured value for results/faults.json (written after each test, so partial runs still report)."""
     TIMINGS[name] = value
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "faults.json").write_text(json.dumps(TIMINGS, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 

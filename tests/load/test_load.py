@@ -182,7 +182,7 @@ def test_fifty_people_chat_for_two_minutes_without_an_error(load_servers: Server
     with ThreadPoolExecutor(USERS) as pool:
         finished = list(pool.map(lambda person: person.run(start), people))
     result = summary(finished, time.monotonic() - started)
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "load.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print("\nLoad:", json.dumps(result, indent=2))
 
