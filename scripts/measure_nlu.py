@@ -14,6 +14,7 @@ import logging
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from rasa.core.agent import load_agent
@@ -22,6 +23,35 @@ from rasa.utils.log_utils import configure_structlog
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the model's own components live in rasa_server/nlu/
+MENU = "nlu_fallback"  # the clarifying question with buttons
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What each message of a set reached: the intent it should reach (gold) and the one it got (final)."""
+
+    texts: list[str]
+    gold: list[str]
+    final: list[str]
+
+    @property
+    def right(self) -> float:
+        return sum(g == f for g, f in zip(self.gold, self.final)) / len(self.gold)
+
+    @property
+    def menu(self) -> float:
+        return sum(f == MENU for f in self.final) / len(self.gold)
+
+    @property
+    def wrong(self) -> list[tuple[str, str, str]]:
+        """(text, gold, final) for every message answered with another intent's answer: what hurts."""
+        return [(t, g, f) for t, g, f in zip(self.texts, self.gold, self.final) if f not in (g, MENU)]
+
+
+def load_set(path: Path) -> tuple[list[str], list[str]]:
+    """A held-out or dev set's texts and the intents they should reach."""
+    examples = load_data(str(path)).intent_examples
+    return [e.get("text") for e in examples], [e.get("intent") for e in examples]
 
 
 def trained_model() -> str:
@@ -41,20 +71,17 @@ def main() -> None:
     parser.add_argument("--model", help="a trained model (default: the current one, trained if needed)")
     args = parser.parse_args()
     configure_structlog(logging.WARNING)  # Rasa's debug lines would print every message
-    examples = load_data(str(args.dataset)).intent_examples
-    gold = [example.get("intent") for example in examples]
-    final = asyncio.run(final_intents(args.model or trained_model(), [e.get("text") for e in examples]))
-    right = sum(g == f for g, f in zip(gold, final))
-    menu = sum(f == "nlu_fallback" for f in final)
-    wrong = Counter((g, f) for g, f in zip(gold, final) if f not in (g, "nlu_fallback"))
+    texts, gold = load_set(args.dataset)
+    final = asyncio.run(final_intents(args.model or trained_model(), texts))
+    result = Outcomes(texts, gold, final)
     print(f"{args.dataset}: {len(gold)} messages")
-    print(f"right {right / len(gold):.2f}  menu {menu / len(gold):.2f}  wrong {sum(wrong.values()) / len(gold):.2f}")
+    print(f"right {result.right:.2f}  menu {result.menu:.2f}  wrong {len(result.wrong) / len(gold):.2f}")
     for intent in sorted(set(gold)):
         pairs = [(g, f) for g, f in zip(gold, final) if g == intent]
         hits = sum(g == f for g, f in pairs)
-        misses = sum(f == "nlu_fallback" for _, f in pairs)
+        misses = sum(f == MENU for _, f in pairs)
         print(f"  {intent:32} right {hits}/{len(pairs)}  menu {misses}")
-    for (g, f), count in wrong.most_common():
+    for (g, f), count in Counter((g, f) for _, g, f in result.wrong).most_common():
         print(f"  wrong: {g} -> {f} x{count}")
 
 

@@ -16,6 +16,7 @@ from rasa_sdk import Tracker
 
 from actions.answers import TELL_ROLE_INTENT, follow_up_request
 from actions.safety import CRISIS_INTENT
+from scripts.measure_nlu import Outcomes, load_set
 from tests.conftest import RESULTS, ROOT
 
 HOLDOUT = ROOT / "tests" / "nlu" / "holdout.yml"
@@ -32,6 +33,12 @@ def parse_all(agent: Agent, texts: List[str]) -> List[Dict[str, Any]]:
         return [await agent.parse_message(text) for text in texts]
 
     return asyncio.run(parse())
+
+
+def outcomes(agent: Agent, dataset: Path) -> Outcomes:
+    """The final intent (after the fallback and the crisis check) each message of a held-out or dev set reached."""
+    texts, gold = load_set(dataset)
+    return Outcomes(texts, gold, [p["intent"]["name"] for p in parse_all(agent, texts)])
 
 
 def f1_by_label(gold: List[str], predicted: List[str]) -> Dict[str, float]:
@@ -59,7 +66,7 @@ def test_intents_on_held_out_messages_reach_macro_f1_of_0_90(agent: Agent):
     clarified = sum(f == "nlu_fallback" for f in final) / len(final)
     wrong_answers = sum(f not in ("nlu_fallback", g) for g, f in zip(gold, final)) / len(final)
     confusions = Counter((g, p) for g, p in zip(gold, predicted) if g != p).most_common(15)
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     report = {
         "examples": len(gold),
         "intents": len(scores),
@@ -106,7 +113,7 @@ def test_crisis_messages_are_caught_and_ordinary_ones_are_not(agent: Agent):
         "missed": [t for t in crisis if t not in flagged],
         "false_alarms": [t for t in ordinary if t in flagged],
     }
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "crisis_detection.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     assert recall >= 0.98, f"recall {recall:.3f}; missed: {report['missed'][:10]}"
     assert false_alarms <= 0.03, f"false alarms {false_alarms:.3f}: {report['false_alarms'][:10]}"
@@ -118,13 +125,9 @@ NEW_INTENTS_HOLDOUT = ROOT / "tests" / "nlu" / "holdout_new_intents.yml"
 def test_questions_about_the_new_practice_entries_reach_them(agent: Agent):
     """Held-out questions for the five practice entries (issue 9 point 7), written independently of the training
     examples: the final intent is right, a menu (nlu_fallback) or wrong; wrong answers are what hurt."""
-    examples = load_data(str(NEW_INTENTS_HOLDOUT)).intent_examples
-    gold = [example.get("intent") for example in examples]
-    final = [p["intent"]["name"] for p in parse_all(agent, [example.get("text") for example in examples])]
-    right = sum(g == f for g, f in zip(gold, final)) / len(gold)
-    menu = sum(f == "nlu_fallback" for f in final) / len(gold)
-    wrong = [(e.get("text"), f) for e, g, f in zip(examples, gold, final) if f not in (g, "nlu_fallback")]
-    assert right >= 0.7 and len(wrong) / len(gold) <= 0.2, f"right {right:.2f}, menu {menu:.2f}, wrong {wrong}"
+    result = outcomes(agent, NEW_INTENTS_HOLDOUT)
+    right, wrong = result.right, result.wrong
+    assert right >= 0.7 and len(wrong) / len(result.gold) <= 0.2, f"right {right:.2f}, menu {result.menu:.2f}, {wrong}"
 
 
 @pytest.mark.parametrize(
@@ -138,13 +141,10 @@ def test_dev_set_questions_mostly_reach_their_answer_and_rarely_a_wrong_one(
     wrong, before and after the examples of requests people describe (record holders: a police request they got;
     survivors: a consent form they were sent): record holders 0.71 / 0.06 / 0.23 -> 0.79 / 0.03 / 0.18,
     survivors 0.67 / 0.07 / 0.26 -> 0.74 / 0.08 / 0.18. scripts/measure_nlu.py prints the per-intent table."""
-    examples = load_data(str(ROOT / "tests" / "nlu" / dev_set)).intent_examples
-    gold = [example.get("intent") for example in examples]
-    final = [p["intent"]["name"] for p in parse_all(agent, [example.get("text") for example in examples])]
-    right = sum(g == f for g, f in zip(gold, final)) / len(gold)
-    wrong = [(e.get("text"), f) for e, g, f in zip(examples, gold, final) if f not in (g, "nlu_fallback")]
-    described = [f for g, f in zip(gold, final) if g == reported_request]
-    assert right >= 0.7 and len(wrong) / len(gold) <= 0.2, f"right {right:.2f}, wrong {wrong}"
+    result = outcomes(agent, ROOT / "tests" / "nlu" / dev_set)
+    right, wrong = result.right, result.wrong
+    described = [f for g, f in zip(result.gold, result.final) if g == reported_request]
+    assert right >= 0.7 and len(wrong) / len(result.gold) <= 0.2, f"right {right:.2f}, wrong {wrong}"
     assert described.count(reported_request) / len(described) >= 0.7, described
 
 
